@@ -1,0 +1,5 @@
+export * from './ops.js';
+export * from './graph.js';
+export * from './padding.js';
+export * from './shape.js';
+export * from './verify.js';
