@@ -3,3 +3,5 @@ export * from './graph.js';
 export * from './padding.js';
 export * from './shape.js';
 export * from './verify.js';
+
+export * from './stats.js';
