@@ -9,6 +9,8 @@ export interface ErrorContext {
 }
 
 export class FxpError extends Error {
+  /** The message without the file/node/op suffix. */
+  readonly detail: string;
   readonly file: string | undefined;
   readonly node: string | undefined;
   readonly op: string | undefined;
@@ -16,6 +18,7 @@ export class FxpError extends Error {
   constructor(message: string, context: ErrorContext = {}) {
     super(formatMessage(message, context));
     this.name = 'FxpError';
+    this.detail = message;
     this.file = context.file;
     this.node = context.node;
     this.op = context.op;
@@ -28,6 +31,14 @@ function formatMessage(message: string, { file, node, op }: ErrorContext): strin
   if (node !== undefined) where.push(`node '${node}'`);
   if (op !== undefined) where.push(`op '${op}'`);
   return where.length === 0 ? message : `${message} (${where.join(', ')})`;
+}
+
+/**
+ * The same error with more context: fields already set on `err` win, missing ones
+ * come from `context` (e.g. an importer adding its file name to a verifier error).
+ */
+export function withContext(err: FxpError, context: ErrorContext): FxpError {
+  return new FxpError(err.detail, { file: err.file ?? context.file, node: err.node ?? context.node, op: err.op ?? context.op });
 }
 
 /** Re-throws `err` as an FxpError with the given context unless it already is one. */

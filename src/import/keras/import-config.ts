@@ -5,7 +5,7 @@
  * are transposed to NCHW at once; rank-4 outputs are transposed back to NHWC, so
  * the graph computes exactly the Keras model's function.
  */
-import { FxpError, wrapError } from '../../errors.js';
+import { FxpError, withContext, wrapError } from '../../errors.js';
 import { GraphBuilder, type Dim, type Graph } from '../../ir/graph.js';
 import { verifyGraph } from '../../ir/verify.js';
 import { LayerContext, type KShape, type KTensor } from './context.js';
@@ -108,6 +108,7 @@ function verifyImported(g: Graph, file: string): void {
   try {
     verifyGraph(g, concrete ? (shapes as number[][]) : undefined);
   } catch (err) {
-    throw wrapError(err instanceof FxpError ? new Error(err.message) : err, 'imported graph fails verification', { file });
+    if (err instanceof FxpError) throw withContext(new FxpError(`imported graph fails verification: ${err.detail}`, err), { file });
+    throw wrapError(err, 'imported graph fails verification', { file });
   }
 }

@@ -4,7 +4,7 @@
  * versioned op table, and verifies the result (with shapes, when the declared
  * input shapes are static apart from a batch dim).
  */
-import { FxpError, MAX_TENSOR_ELEMENTS, wrapError } from '../../errors.js';
+import { FxpError, MAX_TENSOR_ELEMENTS, withContext, wrapError } from '../../errors.js';
 import type { Dim, Graph } from '../../ir/graph.js';
 import { verifyGraph } from '../../ir/verify.js';
 import { nodeContext } from './node-context.js';
@@ -25,16 +25,9 @@ export function importOnnx(bytes: Uint8Array, file: string): Graph {
   }
 }
 
-/** The message of an FxpError without the context suffix its constructor appended. */
-function bareMessage(e: FxpError): string {
-  const where = [e.node !== undefined ? `node '${e.node}'` : '', e.op !== undefined ? `op '${e.op}'` : ''].filter((s) => s !== '');
-  const suffix = where.length > 0 ? ` (${where.join(', ')})` : '';
-  return suffix !== '' && e.message.endsWith(suffix) ? e.message.slice(0, -suffix.length) : e.message;
-}
-
 /** Adds the file to an FxpError raised without it (shape inference, the verifier). */
 function withFile(e: FxpError, file: string): FxpError {
-  return e.file !== undefined ? e : new FxpError(bareMessage(e), { file, node: e.node, op: e.op });
+  return e.file !== undefined ? e : withContext(e, { file });
 }
 
 function defaultOpset(model: ModelProto, file: string): number {
@@ -140,7 +133,7 @@ function convertNode(state: ImportState, node: NodeProto, index: number): void {
   } catch (err) {
     if (!(err instanceof FxpError)) throw wrapError(err, `failed to convert ONNX op '${opType}'`, ctx);
     // Shape errors raised while emitting name the IR op (Dense); the user knows the ONNX one (Gemm).
-    throw err.file === undefined ? new FxpError(bareMessage(err), ctx) : err;
+    throw err.file === undefined ? new FxpError(err.detail, ctx) : err;
   }
   if (!n.bound()) throw new FxpError('internal: converter produced no output', ctx);
   (node.output ?? []).slice(1).forEach((out, k) => {
