@@ -1,0 +1,119 @@
+/**
+ * The integer engine: runs a fixed-point graph on batched inputs (dim 0 = batch)
+ * with the reference kernels. Float inputs cross the boundary once, through
+ * quantizeInput (the contract's rounding q = clamp(floor(x*2^fl + 1/2))); from
+ * there on every value is an Int32Array of integers in its value's format.
+ *
+ * Intermediates are freed after their last reader unless `keepAll`; graph inputs
+ * and outputs are always kept in `values`. Bound plans are cached per input shape.
+ */
+import { FxpError } from '../errors.js';
+import { formatsEqual, formatToString, qRange, type QFormat } from '../fixed/format.js';
+import { dequantizeArray, quantizeArray } from '../fixed/convert.js';
+import { sizeOf, type Tensor } from '../tensor.js';
+import type { FxGraph, FxTensor } from './fx-graph.js';
+import { bindPlan, prepareEngine, type EnginePlan, type ShapedPlan } from './plan.js';
+
+export interface EngineRunOptions {
+  /** Keep every computed value in `values` (default: only inputs and outputs). */
+  readonly keepAll?: boolean;
+  /** Called with every graph input (after quantization) and node output as it is computed. */
+  readonly onValue?: (id: number, t: FxTensor) => void;
+}
+
+export interface EngineResult {
+  readonly outputs: FxTensor[];
+  /** Indexed by value id. */
+  readonly values: (FxTensor | undefined)[];
+}
+
+export interface FxEngine {
+  readonly graph: FxGraph;
+  readonly plan: EnginePlan;
+  /** The plan bound to these input shapes (cached), e.g. to report accumulator widths. */
+  bind(inputShapes: readonly (readonly number[])[]): ShapedPlan;
+  run(inputs: readonly (Tensor | FxTensor)[], opts?: EngineRunOptions): EngineResult;
+}
+
+const CACHE_SIZE = 8;
+
+function fmt(s: readonly number[]): string {
+  return `[${s.join(', ')}]`;
+}
+
+function isFxTensor(t: Tensor | FxTensor): t is FxTensor {
+  return 'format' in t;
+}
+
+/** The float/fixed boundary: q = clamp(floor(x * 2^fl + 1/2), qmin, qmax). NaN is an FxpError. */
+export function quantizeInput(t: Tensor, f: QFormat): FxTensor {
+  if (t.data.length !== sizeOf(t.shape)) throw new FxpError(`tensor has ${t.data.length} elements, shape ${fmt(t.shape)} needs ${sizeOf(t.shape)}`);
+  return { shape: [...t.shape], data: quantizeArray(t.data, f), format: f };
+}
+
+/** Real values q * 2^-fl as float32 (exact for wl <= 24). */
+export function dequantize(t: FxTensor): Tensor {
+  return { shape: [...t.shape], data: dequantizeArray(t.data, t.format) };
+}
+
+/** Checks an integer input against the graph input's format: same format, every value in range. */
+export function checkFxInput(t: FxTensor, f: QFormat, name: string): FxTensor {
+  if (t.data.length !== sizeOf(t.shape)) throw new FxpError(`input '${name}' has ${t.data.length} elements, shape ${fmt(t.shape)} needs ${sizeOf(t.shape)}`);
+  if (!formatsEqual(t.format, f)) {
+    throw new FxpError(`input '${name}' is in ${formatToString(t.format)}, the graph expects ${formatToString(f)}`);
+  }
+  // The accumulator bounds assume every value lies in its format's range.
+  const { qmin, qmax } = qRange(f);
+  for (let i = 0; i < t.data.length; i++) {
+    const q = t.data[i]!;
+    if (q < qmin || q > qmax) throw new FxpError(`input '${name}' element ${i} = ${q} is outside ${formatToString(f)}`);
+  }
+  return t;
+}
+
+export function createEngine(fx: FxGraph): FxEngine {
+  const plan = prepareEngine(fx);
+  const cache = new Map<string, ShapedPlan>();
+  const bind = (inputShapes: readonly (readonly number[])[]): ShapedPlan => {
+    const key = inputShapes.map((s) => s.join('x')).join('|');
+    let shaped = cache.get(key);
+    if (shaped === undefined) {
+      shaped = bindPlan(plan, inputShapes);
+      if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(key, shaped);
+    }
+    return shaped;
+  };
+
+  const run = (inputs: readonly (Tensor | FxTensor)[], opts: EngineRunOptions = {}): EngineResult => {
+    const { keepAll = false, onValue } = opts;
+    if (inputs.length !== fx.inputs.length) throw new FxpError(`graph '${fx.name}' takes ${fx.inputs.length} inputs, got ${inputs.length}`);
+    const shaped = bind(inputs.map((t) => t.shape));
+    const values: (FxTensor | undefined)[] = new Array<FxTensor | undefined>(fx.values.length);
+    fx.inputs.forEach((id, i) => {
+      const v = fx.values[id]!;
+      const t = inputs[i]!;
+      const q = isFxTensor(t) ? checkFxInput(t, v.format, v.name) : quantizeInput(t, v.format);
+      values[id] = q;
+      onValue?.(id, q);
+    });
+    plan.nodes.forEach(({ node, outFormat }, index) => {
+      const outId = node.outputs[0]!;
+      const shape = shaped.shapes[outId]!;
+      const ins = node.inputs.map((id) => values[id]!.data);
+      const out = new Int32Array(sizeOf(shape));
+      shaped.nodes[index]!.run(ins, out);
+      const t: FxTensor = { shape, data: out, format: outFormat };
+      values[outId] = t;
+      onValue?.(outId, t);
+      if (!keepAll) {
+        for (const id of node.inputs) {
+          if (plan.lastUse[id] === index && plan.isOutput[id] !== 1 && !fx.inputs.includes(id)) values[id] = undefined;
+        }
+      }
+    });
+    return { outputs: fx.outputs.map((id) => values[id]!), values };
+  };
+
+  return { graph: fx, plan, bind, run };
+}
