@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+/**
+ * The `fxp` command line. Every command takes --json for machine-readable output;
+ * long work shows a progress bar on stderr when stderr is a terminal. Bad input
+ * ends with one line `fxp: error: ...` and exit code 1.
+ */
+import { Command, CommanderError } from 'commander';
+import { FxpError } from '../errors.js';
+import { evalCommand } from './commands/eval.js';
+import { inspectCommand } from './commands/inspect.js';
+import { quantizeCommand } from './commands/quantize.js';
+import { runCommand } from './commands/run.js';
+import { sweepCommand } from './commands/sweep.js';
+import { addCalibrationOptions } from './calibration.js';
+
+const program = new Command();
+program
+  .name('fxp')
+  .description('fxpnet: turn float CNNs (ONNX, Keras .h5, TF.js) into integer-only fixed-point networks')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+function addUniformOptions(cmd: Command): Command {
+  return cmd
+    .option('--wbits <n>', 'weight word length (2..16)', '8')
+    .option('--bbits <n>', 'bias word length (2..32)', '16')
+    .option('--abits <n>', 'activation word length (2..16)', '8')
+    .option('--scheme <s>', 'weights: dynamic (power-of-two fixed point, Goyal) or range-adaptive (integer kernel + range, Hong)', 'dynamic')
+    .option('--granularity <g>', 'weight formats per layer or per output channel', 'layer')
+    .option('--act-method <m>', 'activation format from calibration: max | mse | kl | percentile', 'max')
+    .option('--weight-method <m>', 'weight format: max | mse', 'max');
+}
+
+program
+  .command('inspect')
+  .description('list layers with output shapes, parameter counts and multiply-accumulates')
+  .argument('<model>', 'model file: .onnx, Keras .h5, or TF.js model.json')
+  .option('--shape <dims>', 'input shape for models with dynamic dims, e.g. 1,3,341,512')
+  .option('--raw', 'show the imported graph before the canonical passes (BN folding, fusion, layout)')
+  .option('--json', 'machine-readable output')
+  .addHelpText('after', '\nExample:\n  fxp inspect examples/fashion-small/model.onnx\n  fxp inspect lrs_float.onnx --shape 1,3,341,512 --json')
+  .action(inspectCommand);
+
+program
+  .command('run')
+  .description('run one input through a model: print class probabilities or write the output image')
+  .argument('<model>', 'model file: .onnx, Keras .h5, or TF.js model.json')
+  .argument('<input>', 'an image file (PNG/JPEG), or IDX_FILE#INDEX for one image of an IDX set')
+  .option('-o, --output <file>', 'output PNG for image outputs (default out.png), or a JSON file for other outputs')
+  .option('--top <k>', 'number of classes to print', '5')
+  .option('--scale <s>', 'input pixel scale', String(1 / 255))
+  .option('--json', 'machine-readable output')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  fxp run examples/fashion-small/model.onnx examples/fashion-small/t10k-images-idx3-ubyte.gz#0\n  fxp run lrs_float.onnx kodim01.png -o kodim01_sr.png',
+  )
+  .action(runCommand);
+
+program
+  .command('eval')
+  .description('evaluate a model on a dataset: top-1 on IDX sets, PSNR/MS-SSIM on image folders')
+  .argument('<model>', 'model file: .onnx, Keras .h5, or TF.js model.json')
+  .requiredOption('--data <dir>', 'folder of gzipped IDX files (MNIST family) or of input images')
+  .option('--targets <dir>', 'folder of target images with the same file names (image-to-image models)')
+  .option('--split <split>', 'IDX split: test or train', 'test')
+  .option('--metric <metric>', 'top1 | agreement | kl | psnr | ms-ssim (default: top1, or psnr with --targets)')
+  .option('--reference <model>', 'reference model for agreement and kl')
+  .option('--limit <n>', 'evaluate at most n inputs')
+  .option('--offset <n>', 'skip the first n inputs of an IDX split')
+  .option('--batch <n>', 'batch size (default 100, or 1 for image folders)')
+  .option('--json', 'machine-readable output (includes per-image values)')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  fxp eval fashion_seq_large.h5 --data ../shared/data/fashion-mnist\n  fxp eval lrs_float.onnx --data ../shared/data/kodak-lr --targets ../shared/data/kodak --metric psnr',
+  )
+  .action(evalCommand);
+
+addUniformOptions(
+  addCalibrationOptions(
+    program
+      .command('quantize')
+      .description('calibrate a float model and write an integer-only fixed-point model (.fxp) with uniform bit widths')
+      .argument('<model>', 'float model file: .onnx, Keras .h5, or TF.js model.json')
+      .requiredOption('-o, --output <file>', 'output .fxp file'),
+  ),
+)
+  .option('--json', 'machine-readable output')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  fxp quantize fashion_seq_large.h5 --calib ../shared/data/fashion-mnist --calib-limit 2000 -o seq8.fxp\n' +
+      '  fxp quantize lrs_float.onnx --calib ../shared/data/kodak-lr/kodim0{1,2,3,4}.png --calib-crop 128 --act-method mse -o lrs8.fxp',
+  )
+  .action(quantizeCommand);
+
+addUniformOptions(
+  addCalibrationOptions(
+    program
+      .command('sweep')
+      .description('vary the weight or activation bit width, evaluate each with the integer engine, print a table and plot it')
+      .argument('<model>', 'float model file: .onnx, Keras .h5, or TF.js model.json')
+      .requiredOption('--vary <what>', 'weights or activations')
+      .option('--bits <range>', 'bit widths: a range like 4..12 or a list like 4,6,8', '4..12'),
+  ),
+)
+  .requiredOption('--data <dir>', 'evaluation data: IDX folder or input images')
+  .option('--targets <dir>', 'target images (image-to-image models)')
+  .option('--split <split>', 'IDX split for evaluation', 'test')
+  .option('--metric <metric>', 'top1 | psnr | ms-ssim')
+  .option('--limit <n>', 'evaluate at most n inputs')
+  .option('--offset <n>', 'skip the first n inputs of an IDX split')
+  .option('--batch <n>', 'batch size')
+  .option('--plot <file.html>', 'write an HTML page with the plot (SVG) and table')
+  .option('--json', 'machine-readable output')
+  .addHelpText(
+    'after',
+    '\nExample:\n  fxp sweep lrs_float.onnx --vary activations --bits 4..12 --calib ../shared/data/kodak-lr/kodim0{1,2,3,4}.png --calib-crop 128 \\\n' +
+      '    --data ../shared/data/kodak-lr --targets ../shared/data/kodak --limit 4 --plot lrs-abits.html',
+  )
+  .action(sweepCommand);
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof FxpError) {
+      process.stderr.write(`fxp: error: ${err.message}\n`);
+      return 1;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`fxp: internal error: ${msg}\n`);
+    if (process.env.FXP_DEBUG !== undefined && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    else process.stderr.write('(set FXP_DEBUG=1 for a stack trace, and please report this)\n');
+    return 2;
+  }
+}
+
+process.exitCode = await main(process.argv);
