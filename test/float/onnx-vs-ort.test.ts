@@ -218,8 +218,7 @@ const resize: Case[] = [
   ...NEAREST.map((nm): Case => ({
     op: 'Resize', label: `Resize opset 11 tf_half_pixel_for_nn ${nm}`, opset: 11, inputs: [[1, 2, 5, 6]], inits: [f32('r', []), f32('s', [1, 1, 2.5, 0.5])], extra: ['r', 's'],
     attrs: { mode: 'nearest', coordinate_transformation_mode: 'tf_half_pixel_for_nn', nearest_mode: nm },
-    // (c + 0.5) rounded up reads channel c + 1: onnxruntime leaves dims with scale 1 untouched.
-    ...(nm === 'ceil' || nm === 'round_prefer_ceil' ? { todo: 'float Resize kernel moves scale-1 dims under tf_half_pixel_for_nn with ceil rounding' } : {}),
+    // (c + 0.5) rounded up would read channel c + 1: onnxruntime (and we) leave dims with scale 1 untouched.
   })),
   { op: 'Resize', label: 'Resize x2 asymmetric floor (Upsample-like)', inputs: [X], inits: [f32('s', [1, 1, 2, 2])], extra: ['', 's'], attrs: { coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' } },
   { op: 'Resize', label: 'Resize pytorch_half_pixel to size 1', inputs: [[1, 1, 5, 6]], inits: [i64('z', [1, 1, 1, 4])], extra: ['', '', 'z'], attrs: { coordinate_transformation_mode: 'pytorch_half_pixel' } },

@@ -1,0 +1,59 @@
+/**
+ * Pad (ONNX): constant, reflect (mirror without repeating the edge) or edge
+ * (repeat the edge). Negative pads crop. Each dim gets a map from output to
+ * input coordinate (-1: the constant); rows of the last dim are then gathered.
+ */
+import { stridesOf, tensor, type Tensor } from '../../tensor.js';
+import { input, type FloatKernel } from '../kernel.js';
+
+function sourceIndex(o: number, begin: number, size: number, mode: 'constant' | 'reflect' | 'edge'): number {
+  let i = o - begin;
+  if (i >= 0 && i < size) return i;
+  switch (mode) {
+    case 'constant':
+      return -1;
+    case 'edge':
+      return i < 0 ? 0 : size - 1;
+    case 'reflect': {
+      if (size === 1) return 0;
+      const period = 2 * (size - 1);
+      i = ((i % period) + period) % period;
+      return i < size ? i : period - i;
+    }
+  }
+}
+
+export const preparePad: FloatKernel<'Pad'> = (node) => (inputs, outShape): Tensor => {
+  const x = input(node, inputs, 0);
+  const { pads, mode, value } = node.attrs;
+  const r = x.shape.length;
+  const maps = outShape.map((d, k) => Int32Array.from({ length: d }, (_, o) => sourceIndex(o, pads[k]!, x.shape[k]!, mode)));
+  const inStrides = stridesOf(x.shape);
+  const out = tensor(outShape);
+  const y = out.data;
+  if (r === 0 || y.length === 0) return out;
+  const inner = outShape[r - 1]!;
+  const last = maps[r - 1]!;
+  const idx = new Array<number>(r).fill(0);
+  for (let o = 0; o < y.length; o += inner) {
+    let src = 0;
+    let inside = true;
+    for (let d = 0; d < r - 1; d++) {
+      const i = maps[d]![idx[d]!]!;
+      if (i < 0) inside = false;
+      src += i * inStrides[d]!;
+    }
+    if (!inside) y.fill(value, o, o + inner);
+    else {
+      for (let j = 0; j < inner; j++) {
+        const i = last[j]!;
+        y[o + j] = i < 0 ? value : x.data[src + i]!;
+      }
+    }
+    for (let d = r - 2; d >= 0; d--) {
+      if (++idx[d]! < outShape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+};
