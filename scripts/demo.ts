@@ -9,7 +9,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mnistDataset } from '../src/data/dataset.js';
-import { createEngine, dequantize } from '../src/engine/runtime.js';
+import { runFloatIO } from '../src/engine/io.js';
+import { createEngine } from '../src/engine/runtime.js';
 import { evaluate } from '../src/evaluate.js';
 import { fxpSizeReport, writeFxp } from '../src/export/fxp-file.js';
 import { createFloatExecutor } from '../src/float/executor.js';
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
 
   step('integer engine on the test images');
   const engine = createEngine(fx);
-  const fixed = await evaluate((x) => dequantize(engine.run([x]).outputs[0]!), test, { metric: 'top1', batchSize: 100 });
+  const fixed = await evaluate((x) => runFloatIO(engine, x), test, { metric: 'top1', batchSize: 100 });
   process.stdout.write(`integer top-1 ${(100 * fixed.value).toFixed(2)}% (${fixed.itemsPerSecond.toFixed(0)} images/s)\n`);
   process.stdout.write(`\nfloat ${(100 * float.value).toFixed(2)}% -> 8-bit integer-only ${(100 * fixed.value).toFixed(2)}%\n`);
 }

@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { FxpError } from '../errors.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCCommand } from './commands/export-c.js';
 import { inspectCommand } from './commands/inspect.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { runCommand } from './commands/run.js';
@@ -28,7 +29,8 @@ function addUniformOptions(cmd: Command): Command {
     .option('--scheme <s>', 'weights: dynamic (power-of-two fixed point, Goyal) or range-adaptive (integer kernel + range, Hong)', 'dynamic')
     .option('--granularity <g>', 'weight formats per layer or per output channel', 'layer')
     .option('--act-method <m>', 'activation format from calibration: max | mse | kl | percentile', 'max')
-    .option('--weight-method <m>', 'weight format: max | mse', 'max');
+    .option('--weight-method <m>', 'weight format: max | mse', 'max')
+    .option('--pixel-io', 'image models: fold the 1/255 input and 255 output scales into the first and last layers, so the integer model reads and writes 8-bit pixels exactly');
 }
 
 program
@@ -117,6 +119,22 @@ addUniformOptions(
       '    --data ../shared/data/kodak-lr --targets ../shared/data/kodak --limit 4 --plot lrs-abits.html',
   )
   .action(sweepCommand);
+
+program
+  .command('export-c')
+  .description('write integer-only C99 sources (header, model, test harness) for a fixed-point model')
+  .argument('<model>', 'fixed-point model (.fxp), e.g. from `fxp quantize`')
+  .requiredOption('-o, --output <dir>', 'output folder (created if missing)')
+  .option('--name <id>', 'prefix of the C symbols and file names (default: the model file name)')
+  .option('--shape <dims>', 'input shape, batch first, for models with dynamic dims, e.g. 1,3,64,64 (several inputs: separate with ;)')
+  .option('--batch <n>', 'batch size: dim 0 of every input (default 1)')
+  .option('--json', 'machine-readable output')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  fxp export-c seq8.fxp -o seq8_c/\n  fxp export-c lrs8.fxp -o lrs_c/ --shape 1,3,64,64\n' +
+      '  cd lrs_c && cc -std=c99 -Wall -Wextra -Werror -O2 -o lrs8 lrs8.c lrs8_main.c && ./lrs8 input.bin output.bin',
+  )
+  .action(exportCCommand);
 
 async function main(argv: string[]): Promise<number> {
   try {

@@ -8,7 +8,8 @@ import type { Graph } from '../ir/graph.js';
 import { canonicalize } from '../passes/index.js';
 import type { Runner } from '../evaluate.js';
 import type { FxGraph } from '../engine/fx-graph.js';
-import { createEngine, dequantize } from '../engine/runtime.js';
+import { runFloatIO } from '../engine/io.js';
+import { createEngine } from '../engine/runtime.js';
 import { readFxp } from '../export/fxp-file.js';
 
 export interface LoadedModel {
@@ -57,11 +58,7 @@ async function loadFixedModel(path: string): Promise<LoadedModel> {
     fx,
     layout,
     channels: inputChannels(graph, layout),
-    runner: (input) => {
-      const out = engine.run([input]).outputs[0];
-      if (out === undefined) throw new FxpError('model produced no output', { file: path });
-      return dequantize(out);
-    },
+    runner: (input) => runFloatIO(engine, input),
   };
 }
 

@@ -4,6 +4,8 @@ import { runFloat } from '../../src/float/executor.js';
 import { GraphBuilder, type Graph } from '../../src/ir/graph.js';
 import { verifyGraph } from '../../src/ir/verify.js';
 import { canonicalize, canonicalLayout, foldBatchNorm, fuseActivation, removeIdentity } from '../../src/passes/index.js';
+import { foldPixelScales } from '../../src/passes/pixel-io.js';
+import { FxpError } from '../../src/errors.js';
 import { tensor, type Tensor } from '../../src/tensor.js';
 import { randomArray, rng } from '../util/random.js';
 
@@ -149,4 +151,46 @@ test('consecutive transposes compose; an identity composition disappears', () =>
     ['Relu'],
   );
   sameOutputs(g, out, tensor([1, 2, 3, 4], randomArray(24, rng(6))), 0);
+});
+
+test('pixel I/O folding reads pixels and writes 255x the output, exactly in real arithmetic', () => {
+  const rand = rng(8);
+  const b = new GraphBuilder('t');
+  const x = b.addInput('x', [1, 3, 5, 5]);
+  const w1 = b.addConstant('w1', [4, 3, 3, 3], randomArray(108, rand));
+  const c1 = b.addNode('Conv', 'c1', { ...CONV, activation: { kind: 'Relu' } }, [x, w1]);
+  const w2 = b.addConstant('w2', [3, 4, 3, 3], randomArray(108, rand));
+  const b2 = b.addConstant('b2', [3], randomArray(3, rand));
+  const c2 = b.addNode('Conv', 'c2', { ...CONV, activation: { kind: 'Clip', min: 0, max: 1 } }, [c1, w2, b2]);
+  b.outputs.push(c2);
+  const g = b.finish();
+  const folded = foldPixelScales(g);
+  verifyGraph(folded, [[1, 3, 5, 5]]);
+  const pixels = Float32Array.from({ length: 75 }, () => Math.floor(rand() * 256));
+  const ref = runFloat(g, [tensor([1, 3, 5, 5], Float32Array.from(pixels, (p) => p / 255))]).outputs[0]!;
+  const out = runFloat(folded, [tensor([1, 3, 5, 5], pixels)]).outputs[0]!;
+  for (let i = 0; i < ref.data.length; i++) assert.ok(Math.abs(out.data[i]! - 255 * ref.data[i]!) < 1e-3, `element ${i}`);
+  assert.ok(out.data.some((v) => v === 255), 'the scaled Clip bound applies');
+});
+
+test('pixel I/O refuses a graph whose input feeds a non-linear op', () => {
+  const b = new GraphBuilder('t');
+  const x = b.addInput('x', [1, 4]);
+  const r = b.addNode('Sigmoid', 'sig', {}, [x]);
+  b.outputs.push(r);
+  assert.throws(() => foldPixelScales(b.finish()), (e: unknown) => e instanceof FxpError && e.node === 'sig' && /Conv or Dense/.test(e.message));
+});
+
+test('pixel I/O on a single-layer model scales the one weight both ways', () => {
+  const rand = rng(9);
+  const b = new GraphBuilder('t');
+  const x = b.addInput('x', [1, 2, 4, 4]);
+  const w = b.addConstant('w', [2, 2, 3, 3], randomArray(36, rand));
+  b.outputs.push(b.addNode('Conv', 'c', CONV, [x, w]));
+  const g = b.finish();
+  const folded = foldPixelScales(g);
+  const pixels = Float32Array.from({ length: 32 }, () => Math.floor(rand() * 256));
+  const ref = runFloat(g, [tensor([1, 2, 4, 4], Float32Array.from(pixels, (p) => p / 255))]).outputs[0]!;
+  const out = runFloat(folded, [tensor([1, 2, 4, 4], pixels)]).outputs[0]!;
+  for (let i = 0; i < ref.data.length; i++) assert.ok(Math.abs(out.data[i]! - 255 * ref.data[i]!) < 1e-3);
 });

@@ -1,7 +1,7 @@
 /** `fxp quantize MODEL -o model.fxp`: uniform bit widths, calibrated formats, integer model file. */
 import { FxpError } from '../../errors.js';
 import { writeFxp, fxpSizeReport } from '../../export/fxp-file.js';
-import { calibrateOn, quantizeUniform } from '../../quantize/pipeline.js';
+import { calibrateOn, quantizableGraph, quantizeUniform } from '../../quantize/pipeline.js';
 import { RANGE_METHODS, type RangeMethod } from '../../quantize/range.js';
 import type { UniformOptions } from '../../quantize/uniform.js';
 import { calibrationDataset, type CalibOptions } from '../calibration.js';
@@ -19,6 +19,7 @@ export interface QuantizeCliOptions extends CalibOptions {
   granularity: string;
   actMethod: string;
   weightMethod: string;
+  pixelIo?: boolean;
   json?: boolean;
 }
 
@@ -51,10 +52,11 @@ export async function quantizeCommand(modelPath: string, opts: QuantizeCliOption
   if (model.kind !== 'float') throw new FxpError('quantize takes a float model (.onnx, .h5, model.json), not a .fxp file', { file: modelPath });
   const calib = await calibrationDataset(model, opts);
   const start = performance.now();
+  const { graph, scales } = quantizableGraph(model.graph, opts.pixelIo === true);
   const bar = progressBar('calibrate', calib.length);
-  const stats = await calibrateOn(model.graph, calib, { onProgress: (d) => bar.update(d) });
+  const stats = await calibrateOn(graph, calib, { onProgress: (d) => bar.update(d), inputScale: scales.inputScale });
   bar.stop();
-  const { fx } = quantizeUniform(model.graph, stats, uniform, { source: modelPath, calibration: `${calib.name}, ${calib.length} inputs` });
+  const { fx } = quantizeUniform(graph, stats, uniform, { source: modelPath, calibration: `${calib.name}, ${calib.length} inputs` }, scales);
   await writeFxp(opts.output, fx);
   const size = fxpSizeReport(fx);
   const seconds = (performance.now() - start) / 1000;

@@ -6,10 +6,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { FxpError } from '../../errors.js';
-import { createEngine, dequantize } from '../../engine/runtime.js';
+import { runFloatIO } from '../../engine/io.js';
+import { createEngine } from '../../engine/runtime.js';
 import { evaluate, METRICS, type Metric } from '../../evaluate.js';
 import { fxpSizeReport } from '../../export/fxp-file.js';
-import { calibrateOn, quantizeUniform } from '../../quantize/pipeline.js';
+import { calibrateOn, quantizableGraph, quantizeUniform } from '../../quantize/pipeline.js';
 import { htmlPage, htmlTable, lineChartSvg } from '../../report/plot.js';
 import { calibrationDataset } from '../calibration.js';
 import { loadModel } from '../model.js';
@@ -48,8 +49,9 @@ export async function sweepCommand(modelPath: string, opts: SweepCliOptions): Pr
   if (!METRICS.includes(metric) || metric === 'agreement' || metric === 'kl') throw new FxpError(`sweep supports --metric top1, psnr or ms-ssim, got '${metric}'`);
   const data = openDataset(model, { ...opts, json: false });
   const calib = await calibrationDataset(model, opts);
+  const { graph, scales } = quantizableGraph(model.graph, opts.pixelIo === true);
   const calBar = progressBar('calibrate', calib.length);
-  const stats = await calibrateOn(model.graph, calib, { onProgress: (d) => calBar.update(d) });
+  const stats = await calibrateOn(graph, calib, { onProgress: (d) => calBar.update(d), inputScale: scales.inputScale });
   calBar.stop();
   const batchSize = opts.batch === undefined ? (opts.targets !== undefined ? 1 : 100) : Number(opts.batch);
   const float = await evaluate(model.runner, data, { metric, batchSize });
@@ -57,9 +59,9 @@ export async function sweepCommand(modelPath: string, opts: SweepCliOptions): Pr
   const bar = progressBar(`sweep ${opts.vary}`, bitsList.length * data.length);
   for (const [k, bits] of bitsList.entries()) {
     const uniform = opts.vary === 'weights' ? { ...base, weightBits: bits } : { ...base, activationBits: bits };
-    const { fx } = quantizeUniform(model.graph, stats, uniform);
+    const { fx } = quantizeUniform(graph, stats, uniform, {}, scales);
     const engine = createEngine(fx);
-    const r = await evaluate((x) => dequantize(engine.run([x]).outputs[0]!), data, {
+    const r = await evaluate((x) => runFloatIO(engine, x), data, {
       metric,
       batchSize,
       onProgress: (d) => bar.update(k * data.length + d),
