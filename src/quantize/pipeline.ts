@@ -13,6 +13,8 @@ import { tensor, type Tensor } from '../tensor.js';
 import type { Assignment } from './assignment.js';
 import { calibrate, type TensorStats } from './calibrate.js';
 import { lower } from './lower.js';
+import { normalizeActivationRanges } from './normalize-ranges.js';
+import type { RangeMethod } from './range.js';
 import { uniformAssignment, type UniformOptions } from './uniform.js';
 
 /** Input batches of a dataset, each input multiplied by `scale` (pixel I/O graphs read pixel values). */
@@ -51,6 +53,43 @@ export function withPixelFormats(g: Graph, a: Assignment, activationBits: number
   return { ...a, activations };
 }
 
+/** Overrides activation formats by tensor name. */
+export function withForcedFormats(g: Graph, a: Assignment, forced: ReadonlyMap<string, QFormat>): Assignment {
+  if (forced.size === 0) return a;
+  const activations = new Map(a.activations);
+  g.values.forEach((v, id) => {
+    const f = forced.get(v.name);
+    if (f !== undefined) activations.set(id, f);
+  });
+  return { ...a, activations };
+}
+
+export interface AdaptiveRanges {
+  readonly graph: Graph;
+  readonly stats: Map<number, TensorStats>;
+  readonly forced: ReadonlyMap<string, QFormat>;
+  readonly rescaled: number;
+}
+
+/**
+ * Range-adaptive activations (src/quantize/normalize-ranges.ts): rescale eligible
+ * tensors so that their clip value fills a power-of-two format, then calibrate the
+ * rewritten graph again.
+ */
+export async function adaptActivationRanges(
+  g: Graph,
+  stats: ReadonlyMap<number, TensorStats>,
+  data: Dataset,
+  wl: number,
+  method: RangeMethod,
+  opts: { inputScale?: number; onProgress?: (done: number) => void } = {},
+): Promise<AdaptiveRanges> {
+  const { graph, formats } = normalizeActivationRanges(g, stats, wl, method);
+  if (formats.size === 0) return { graph: g, stats: new Map(stats), forced: formats, rescaled: 0 };
+  const again = await calibrateOn(graph, data, opts);
+  return { graph, stats: again, forced: formats, rescaled: formats.size };
+}
+
 function scaleMeta(scales: IoScales): Record<string, string> {
   return scales.inputScale === 1 && scales.outputScale === 1 ? {} : { inputScale: String(scales.inputScale), outputScale: String(scales.outputScale) };
 }
@@ -70,8 +109,11 @@ export function quantizeUniform(
   opts: UniformOptions,
   meta: Record<string, string> = {},
   scales: IoScales = { inputScale: 1, outputScale: 1 },
+  forced: ReadonlyMap<string, QFormat> = new Map(),
 ): QuantizeResult {
-  const plain = uniformAssignment(g, stats, opts);
+  // Forced formats keep their range top at any word length: fl moves with wl.
+  const atWl = new Map([...forced].map(([k, f]) => [k, { ...f, wl: opts.activationBits, fl: f.fl + opts.activationBits - f.wl }]));
+  const plain = withForcedFormats(g, uniformAssignment(g, stats, opts), atWl);
   const pixel = scales.inputScale !== 1 || scales.outputScale !== 1;
   const assignment = pixel ? withPixelFormats(g, plain, opts.activationBits) : plain;
   const fx = lower(g, assignment, {

@@ -1,7 +1,9 @@
 /** `fxp quantize MODEL -o model.fxp`: uniform bit widths, calibrated formats, integer model file. */
 import { FxpError } from '../../errors.js';
 import { writeFxp, fxpSizeReport } from '../../export/fxp-file.js';
-import { calibrateOn, quantizableGraph, quantizeUniform } from '../../quantize/pipeline.js';
+import type { Dataset } from '../../data/dataset.js';
+import type { Graph } from '../../ir/graph.js';
+import { adaptActivationRanges, calibrateOn, quantizableGraph, quantizeUniform, type AdaptiveRanges } from '../../quantize/pipeline.js';
 import { RANGE_METHODS, type RangeMethod } from '../../quantize/range.js';
 import type { UniformOptions } from '../../quantize/uniform.js';
 import { calibrationDataset, type CalibOptions } from '../calibration.js';
@@ -20,6 +22,7 @@ export interface QuantizeCliOptions extends CalibOptions {
   actMethod: string;
   weightMethod: string;
   pixelIo?: boolean;
+  actRanges: string;
   json?: boolean;
 }
 
@@ -46,6 +49,22 @@ export function uniformOptionsFrom(opts: Omit<QuantizeCliOptions, 'output'>): Un
   };
 }
 
+/**
+ * Calibration for the uniform strategy: once, and with --act-ranges adaptive once
+ * more on the graph whose activation ranges were rescaled.
+ */
+export async function calibrateFor(graph: Graph, calib: Dataset, uniform: UniformOptions, actRanges: string, inputScale: number): Promise<AdaptiveRanges> {
+  const mode = oneOf('act-ranges', actRanges, ['pow2', 'adaptive'] as const);
+  const bar = progressBar('calibrate', calib.length);
+  const stats = await calibrateOn(graph, calib, { onProgress: (d) => bar.update(d), inputScale });
+  bar.stop();
+  if (mode === 'pow2') return { graph, stats, forced: new Map(), rescaled: 0 };
+  const bar2 = progressBar('calibrate (rescaled ranges)', calib.length);
+  const adapted = await adaptActivationRanges(graph, stats, calib, uniform.activationBits, uniform.activationMethod, { inputScale, onProgress: (d) => bar2.update(d) });
+  bar2.stop();
+  return adapted;
+}
+
 export async function quantizeCommand(modelPath: string, opts: QuantizeCliOptions): Promise<void> {
   const uniform = uniformOptionsFrom(opts);
   const model = await loadModel(modelPath);
@@ -53,10 +72,9 @@ export async function quantizeCommand(modelPath: string, opts: QuantizeCliOption
   const calib = await calibrationDataset(model, opts);
   const start = performance.now();
   const { graph, scales } = quantizableGraph(model.graph, opts.pixelIo === true);
-  const bar = progressBar('calibrate', calib.length);
-  const stats = await calibrateOn(graph, calib, { onProgress: (d) => bar.update(d), inputScale: scales.inputScale });
-  bar.stop();
-  const { fx } = quantizeUniform(graph, stats, uniform, { source: modelPath, calibration: `${calib.name}, ${calib.length} inputs` }, scales);
+  const prepared = await calibrateFor(graph, calib, uniform, opts.actRanges, scales.inputScale);
+  const meta = { source: modelPath, calibration: `${calib.name}, ${calib.length} inputs`, activationRanges: opts.actRanges };
+  const { fx } = quantizeUniform(prepared.graph, prepared.stats, uniform, meta, scales, prepared.forced);
   await writeFxp(opts.output, fx);
   const size = fxpSizeReport(fx);
   const seconds = (performance.now() - start) / 1000;

@@ -10,14 +10,14 @@ import { runFloatIO } from '../../engine/io.js';
 import { createEngine } from '../../engine/runtime.js';
 import { evaluate, METRICS, type Metric } from '../../evaluate.js';
 import { fxpSizeReport } from '../../export/fxp-file.js';
-import { calibrateOn, quantizableGraph, quantizeUniform } from '../../quantize/pipeline.js';
+import { quantizableGraph, quantizeUniform } from '../../quantize/pipeline.js';
 import { htmlPage, htmlTable, lineChartSvg } from '../../report/plot.js';
 import { calibrationDataset } from '../calibration.js';
 import { loadModel } from '../model.js';
 import { progressBar } from '../progress.js';
 import { formatTable } from '../table.js';
 import { openDataset, type EvalCliOptions } from './eval.js';
-import { uniformOptionsFrom, type QuantizeCliOptions } from './quantize.js';
+import { calibrateFor, uniformOptionsFrom, type QuantizeCliOptions } from './quantize.js';
 
 export interface SweepCliOptions extends Omit<QuantizeCliOptions, 'output'>, Omit<EvalCliOptions, 'json'> {
   vary: string;
@@ -50,16 +50,14 @@ export async function sweepCommand(modelPath: string, opts: SweepCliOptions): Pr
   const data = openDataset(model, { ...opts, json: false });
   const calib = await calibrationDataset(model, opts);
   const { graph, scales } = quantizableGraph(model.graph, opts.pixelIo === true);
-  const calBar = progressBar('calibrate', calib.length);
-  const stats = await calibrateOn(graph, calib, { onProgress: (d) => calBar.update(d), inputScale: scales.inputScale });
-  calBar.stop();
+  const prepared = await calibrateFor(graph, calib, base, opts.actRanges, scales.inputScale);
   const batchSize = opts.batch === undefined ? (opts.targets !== undefined ? 1 : 100) : Number(opts.batch);
   const float = await evaluate(model.runner, data, { metric, batchSize });
   const points: SweepPoint[] = [];
   const bar = progressBar(`sweep ${opts.vary}`, bitsList.length * data.length);
   for (const [k, bits] of bitsList.entries()) {
     const uniform = opts.vary === 'weights' ? { ...base, weightBits: bits } : { ...base, activationBits: bits };
-    const { fx } = quantizeUniform(graph, stats, uniform, {}, scales);
+    const { fx } = quantizeUniform(prepared.graph, prepared.stats, uniform, {}, scales, prepared.forced);
     const engine = createEngine(fx);
     const r = await evaluate((x) => runFloatIO(engine, x), data, {
       metric,
