@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { FxpError } from '../errors.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCCommand } from './commands/export-c.js';
+import { exportOnnxCommand } from './commands/export-onnx.js';
 import { inspectCommand } from './commands/inspect.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { runCommand } from './commands/run.js';
@@ -136,6 +137,16 @@ program
       '  cd lrs_c && cc -std=c99 -Wall -Wextra -Werror -O2 -o lrs8 lrs8.c lrs8_main.c && ./lrs8 input.bin output.bin',
   )
   .action(exportCCommand);
+
+program
+  .command('export-onnx')
+  .description('export a fixed-point model (.fxp) to ONNX with QuantizeLinear/DequantizeLinear (power-of-two scales, opset 21)')
+  .argument('<model>', 'fixed-point model (.fxp)')
+  .requiredOption('-o, --output <file>', 'output .onnx file')
+  .option('--rounding <mode>', "even: plain QDQ (ties to even, as ONNX defines); half-up: the engine's rounding (bit-exact wherever the float ops are exact)", 'even')
+  .option('--json', 'machine-readable output')
+  .addHelpText('after', '\nExample:\n  fxp export-onnx seq8.fxp -o seq8.onnx --rounding half-up')
+  .action(exportOnnxCommand);
 
 async function main(argv: string[]): Promise<number> {
   try {

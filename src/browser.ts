@@ -1,0 +1,22 @@
+/**
+ * The browser entry point of fxpnet (bundled by scripts/build-web.ts into
+ * web/dist/fxpnet.js, an ES module): load `.fxp` bytes, run the integer engine,
+ * fingerprint the output. Everything here is pure TypeScript over typed arrays;
+ * no Node API is reached, so the same integers come out as in Node and in the
+ * generated C (test/web/identity.test.ts checks it in headless Chromium).
+ *
+ * The engine is the reference kernels, single-threaded; the demo page runs it in
+ * a Web Worker, which executes the very same code (identical results).
+ */
+export { FxpError } from './errors.js';
+export type { Tensor } from './tensor.js';
+export { formatToString, qRange, type QFormat } from './fixed/format.js';
+export type { FxGraph, FxTensor, FxValue } from './engine/fx-graph.js';
+export type { Dim } from './ir/graph.js';
+export { decodeFxp, encodeFxp, fxpSizeReport, FXP_MAGIC, FXP_VERSION, type FxpSizeReport } from './export/fxp-container.js';
+export { createEngine, dequantize, quantizeInput, type EngineResult, type FxEngine } from './engine/runtime.js';
+export { Fnv1a64, fnv1a64, hashInt32, hashTensor } from './engine/hash.js';
+export { fxLayerRows, type FxLayerRow } from './cli/fx-summary.js';
+export type { Uint8Image } from './data/images.js';
+export { cropImage, imagesToTensor, tensorToImage, type ImageLayout } from './data/preprocess.js';
+export { resizeImage } from './data/resample.js';

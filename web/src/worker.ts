@@ -1,0 +1,31 @@
+/**
+ * The demo's inference worker (a module worker): keeps one model session and
+ * answers every request with exactly one reply. It runs the same library code as
+ * the page would, so its integers are the page's integers.
+ */
+import type { WorkerReply, WorkerRequest } from './protocol.js';
+import { errorMessage, openModel, type Session } from './inference.js';
+
+let session: Session | undefined;
+
+function reply(msg: WorkerReply, transfer: Transferable[] = []): void {
+  postMessage(msg, { transfer });
+}
+
+function handle(req: WorkerRequest): void {
+  try {
+    if (req.type === 'load') {
+      session = undefined;
+      session = openModel(new Uint8Array(req.bytes), req.file);
+      reply({ type: 'loaded', id: req.id, info: session.info });
+      return;
+    }
+    if (session === undefined) throw new Error('no model loaded');
+    const result = session.run({ shape: req.shape, data: req.data });
+    reply({ type: 'result', id: req.id, result }, [result.data.buffer]);
+  } catch (err) {
+    reply({ type: 'error', id: req.id, message: errorMessage(err) });
+  }
+}
+
+addEventListener('message', (e: MessageEvent<WorkerRequest>) => handle(e.data));
