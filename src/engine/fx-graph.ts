@@ -114,6 +114,39 @@ export interface FxOpAttrMap {
 
 export type FxOpType = keyof FxOpAttrMap;
 
+/** Number of activation inputs each op takes: [min, max]. Parameters live in attrs. */
+export const FX_OP_ARITY = {
+  Conv: [1, 1],
+  ConvTranspose: [1, 1],
+  Dense: [1, 1],
+  ChannelAffine: [1, 1],
+  Add: [2, 2],
+  Mul: [2, 2],
+  Concat: [1, Infinity],
+  MaxPool: [1, 1],
+  AveragePool: [1, 1],
+  GlobalMaxPool: [1, 1],
+  GlobalAveragePool: [1, 1],
+  Relu: [1, 1],
+  Clip: [1, 1],
+  LeakyRelu: [1, 1],
+  Sigmoid: [1, 1],
+  Tanh: [1, 1],
+  Softmax: [1, 1],
+  Flatten: [1, 1],
+  Reshape: [1, 1],
+  Transpose: [1, 1],
+  Pad: [1, 1],
+  DepthToSpace: [1, 1],
+  Resize: [1, 1],
+  Requantize: [1, 1],
+  Identity: [1, 1],
+} as const satisfies { [K in FxOpType]: readonly [number, number] };
+
+export function isFxOpType(s: string): s is FxOpType {
+  return Object.prototype.hasOwnProperty.call(FX_OP_ARITY, s);
+}
+
 export interface FxNodeOf<K extends FxOpType> {
   readonly op: K;
   readonly name: string;

@@ -8,7 +8,7 @@
  */
 import { FxpError, wrapError } from '../errors.js';
 import { formatToString, MAX_FL, MIN_FL, type QFormat } from '../fixed/format.js';
-import type { FxGraph, FxNode, FxNodeOf, FxOpType } from './fx-graph.js';
+import { FX_OP_ARITY, isFxOpType, type FxGraph, type FxNode, type FxNodeOf, type FxOpType } from './fx-graph.js';
 import { REF_KERNELS } from './kernels/ref/index.js';
 import type { AccWidth, BoundKernel, NodeIO, PreparedKernel, RefKernel, Shape } from './kernels/ref/kernel.js';
 import { inferFxShapes } from './shapes.js';
@@ -35,34 +35,6 @@ export interface ShapedPlan {
   readonly nodes: readonly BoundKernel[];
 }
 
-/** Number of activation inputs each op takes: [min, max]. */
-export const FX_ARITY = {
-  Conv: [1, 1],
-  ConvTranspose: [1, 1],
-  Dense: [1, 1],
-  ChannelAffine: [1, 1],
-  Add: [2, 2],
-  Mul: [2, 2],
-  Concat: [1, Infinity],
-  MaxPool: [1, 1],
-  AveragePool: [1, 1],
-  GlobalMaxPool: [1, 1],
-  GlobalAveragePool: [1, 1],
-  Relu: [1, 1],
-  Clip: [1, 1],
-  LeakyRelu: [1, 1],
-  Sigmoid: [1, 1],
-  Tanh: [1, 1],
-  Softmax: [1, 1],
-  Flatten: [1, 1],
-  Reshape: [1, 1],
-  Transpose: [1, 1],
-  Pad: [1, 1],
-  DepthToSpace: [1, 1],
-  Resize: [1, 1],
-  Requantize: [1, 1],
-  Identity: [1, 1],
-} as const satisfies { [K in FxOpType]: readonly [number, number] };
 
 /**
  * Value formats must be valid and fit an Int32Array: wl in 2..32 (signed) or 2..31
@@ -101,8 +73,8 @@ export function prepareEngine(fx: FxGraph): EnginePlan {
   const lastUse = new Int32Array(nv).fill(-1);
   const nodes = fx.nodes.map((node, index): NodePlan => {
     const ctx = { node: node.name, op: node.op };
-    if (!Object.prototype.hasOwnProperty.call(FX_ARITY, node.op)) throw new FxpError(`unknown fixed-point op '${String(node.op)}'`, ctx);
-    const [lo, hi] = FX_ARITY[node.op];
+    if (!isFxOpType(node.op)) throw new FxpError(`unknown fixed-point op '${String(node.op)}'`, ctx);
+    const [lo, hi] = FX_OP_ARITY[node.op];
     if (node.inputs.length < lo || node.inputs.length > hi) {
       throw new FxpError(`takes ${lo === hi ? lo : `${lo}..${hi}`} inputs, got ${node.inputs.length}`, ctx);
     }

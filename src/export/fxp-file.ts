@@ -11,7 +11,8 @@ import type { FxGraph } from '../engine/fx-graph.js';
 import { decodeFxp, encodeFxpFor } from './fxp-container.js';
 
 export { FXP_MAGIC, FXP_VERSION, decodeFxp, encodeFxp, fxpSizeReport, type FxpSizeReport } from './fxp-container.js';
-export { verifyFxGraph, FX_OP_ARITY, FX_LIMITS, isFxOpType } from './fxp-verify.js';
+export { verifyFxGraph, FX_LIMITS } from './fxp-verify.js';
+export { FX_OP_ARITY, isFxOpType } from '../engine/fx-graph.js';
 
 /** Writes `fx` to `path`; the graph is verified first, so an invalid graph writes nothing. */
 export async function writeFxp(path: string, fx: FxGraph): Promise<void> {

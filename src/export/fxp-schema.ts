@@ -17,7 +17,8 @@ import type { FxActivation, FxBias, FxExpTable, FxGraph, FxNode, FxNodeOf, FxOpA
 import { minimalWidth, type BitWidth } from './bitpack.js';
 import { arrayOf, bool, closedObject, has, int, intPair, intQuad, num, obj, oneOf, optional, str } from './json-codec.js';
 import type { Codec, CodecContext, Json, JsonObject } from './json-codec.js';
-import { elementCount, isFxOpType } from './fxp-verify.js';
+import { elementCount } from './fxp-verify.js';
+import { isFxOpType } from '../engine/fx-graph.js';
 
 export type QFormat = FxValue['format'];
 

@@ -15,43 +15,13 @@
  */
 import { FxpError, MAX_TENSOR_ELEMENTS } from '../errors.js';
 import type { Dim } from '../ir/graph.js';
-import type { FxActivation, FxBias, FxExpTable, FxGraph, FxNode, FxNodeOf, FxOpAttrMap, FxOpType, FxTable, FxValue, FxWeights } from '../engine/fx-graph.js';
+import { FX_OP_ARITY, isFxOpType, type FxActivation, type FxBias, type FxExpTable, type FxGraph, type FxNode, type FxNodeOf, type FxOpAttrMap, type FxOpType, type FxTable, type FxValue, type FxWeights } from '../engine/fx-graph.js';
 import { EXP_TABLE_FRAC } from '../fixed/exp.js';
 import { MAX_FL, MAX_WL, MIN_FL, MIN_WL } from '../fixed/format.js';
 import { firstOutOfRange, type BitWidth } from './bitpack.js';
 
-/** Number of (activation) inputs each fixed-point op takes: [min, max]. Parameters live in attrs. */
-export const FX_OP_ARITY = {
-  Conv: [1, 1],
-  ConvTranspose: [1, 1],
-  Dense: [1, 1],
-  ChannelAffine: [1, 1],
-  Add: [2, 2],
-  Mul: [2, 2],
-  Concat: [1, Infinity],
-  MaxPool: [1, 1],
-  AveragePool: [1, 1],
-  GlobalMaxPool: [1, 1],
-  GlobalAveragePool: [1, 1],
-  Relu: [1, 1],
-  Clip: [1, 1],
-  LeakyRelu: [1, 1],
-  Sigmoid: [1, 1],
-  Tanh: [1, 1],
-  Softmax: [1, 1],
-  Flatten: [1, 1],
-  Reshape: [1, 1],
-  Transpose: [1, 1],
-  Pad: [1, 1],
-  DepthToSpace: [1, 1],
-  Resize: [1, 1],
-  Requantize: [1, 1],
-  Identity: [1, 1],
-} as const satisfies { [K in FxOpType]: readonly [number, number] };
 
-export function isFxOpType(s: string): s is FxOpType {
-  return Object.prototype.hasOwnProperty.call(FX_OP_ARITY, s);
-}
+
 
 /** Format bounds come from src/fixed/format.ts; the rest are this file's own. */
 export const FX_LIMITS = {

@@ -92,3 +92,25 @@ export function transposeGeometry(w: TransposeWindow, inH: number, inW: number):
   const [h, wd] = dims as [(typeof dims)[0], (typeof dims)[0]];
   return { pads: [h.b, wd.b, h.e, wd.e], outH: h.out, outW: wd.out };
 }
+
+/**
+ * ONNX Pad: the input coordinate that output coordinate o reads in a dim of `size`
+ * padded by `begin` in front, or -1 for the constant. Reflect mirrors without
+ * repeating the edge; edge repeats it. Negative pads crop.
+ */
+export function padSourceIndex(o: number, begin: number, size: number, mode: 'constant' | 'reflect' | 'edge'): number {
+  let i = o - begin;
+  if (i >= 0 && i < size) return i;
+  switch (mode) {
+    case 'constant':
+      return -1;
+    case 'edge':
+      return i < 0 ? 0 : size - 1;
+    case 'reflect': {
+      if (size === 1) return 0;
+      const period = 2 * (size - 1);
+      i = ((i % period) + period) % period;
+      return i < size ? i : period - i;
+    }
+  }
+}

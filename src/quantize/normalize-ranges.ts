@@ -25,24 +25,10 @@ import type { FusedActivation, Node } from '../ir/ops.js';
 import { GraphRewriter } from '../passes/rewrite.js';
 import type { QFormat } from '../fixed/format.js';
 import { isNonNegative, type TensorStats } from './calibrate.js';
-import type { Histogram } from './histogram.js';
-import type { RangeMethod } from './range.js';
+import { histMse, type RangeMethod } from './range.js';
 
 const MOVEMENT = new Set(['DepthToSpace', 'MaxPool', 'GlobalMaxPool', 'Reshape', 'Flatten', 'Transpose', 'Resize', 'Identity', 'Pad']);
 const LINEAR = new Set(['Conv', 'ConvTranspose', 'Dense']);
-
-/** Expected squared error over a |x| histogram for clip c and step. */
-function histMse(h: Histogram, clip: number, step: number): number {
-  const w = h.binWidth;
-  let err = 0;
-  for (let i = 0; i < h.nBins; i++) {
-    const n = h.bins[i]!;
-    if (n === 0) continue;
-    const center = (i + 0.5) * w;
-    err += center > clip ? n * (center - clip) ** 2 : (n * step * step) / 12;
-  }
-  return err;
-}
 
 /** The real clip value of a tensor for a method; 'mse' searches 128 values in (0, max|x|]. */
 export function clipValue(stats: TensorStats, wl: number, method: RangeMethod, percentile = 0.9999): number {

@@ -31,7 +31,7 @@ function formatMax(wl: number, fl: number, signed: boolean): number {
 }
 
 /** Expected squared error over the histogram of |x| for clip value c and step. */
-function histMse(h: Histogram, clip: number, step: number): number {
+export function histMse(h: Histogram, clip: number, step: number): number {
   const w = h.binWidth;
   let err = 0;
   for (let i = 0; i < h.nBins; i++) {

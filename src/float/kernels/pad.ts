@@ -4,30 +4,14 @@
  * input coordinate (-1: the constant); rows of the last dim are then gathered.
  */
 import { stridesOf, tensor, type Tensor } from '../../tensor.js';
+import { padSourceIndex } from '../../ir/padding.js';
 import { input, type FloatKernel } from '../kernel.js';
-
-function sourceIndex(o: number, begin: number, size: number, mode: 'constant' | 'reflect' | 'edge'): number {
-  let i = o - begin;
-  if (i >= 0 && i < size) return i;
-  switch (mode) {
-    case 'constant':
-      return -1;
-    case 'edge':
-      return i < 0 ? 0 : size - 1;
-    case 'reflect': {
-      if (size === 1) return 0;
-      const period = 2 * (size - 1);
-      i = ((i % period) + period) % period;
-      return i < size ? i : period - i;
-    }
-  }
-}
 
 export const preparePad: FloatKernel<'Pad'> = (node) => (inputs, outShape): Tensor => {
   const x = input(node, inputs, 0);
   const { pads, mode, value } = node.attrs;
   const r = x.shape.length;
-  const maps = outShape.map((d, k) => Int32Array.from({ length: d }, (_, o) => sourceIndex(o, pads[k]!, x.shape[k]!, mode)));
+  const maps = outShape.map((d, k) => Int32Array.from({ length: d }, (_, o) => padSourceIndex(o, pads[k]!, x.shape[k]!, mode)));
   const inStrides = stridesOf(x.shape);
   const out = tensor(outShape);
   const y = out.data;
