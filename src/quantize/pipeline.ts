@@ -43,11 +43,13 @@ export function quantizableGraph(g: Graph, pixelIO: boolean): { graph: Graph; sc
 
 /**
  * Pixel I/O formats: the input holds raw pixels 0..255 and the output pixels
- * clamped to 0..255 by saturation, both unsigned with 8 integer bits.
+ * clamped to 0..255 by saturation, both unsigned with 8 integer bits (and
+ * activationBits - 8 fractional ones when wider). Narrower activations leave the
+ * I/O at 8 bits: pixels are 8-bit data.
  */
 export function withPixelFormats(g: Graph, a: Assignment, activationBits: number): Assignment {
-  const f: QFormat = { signed: false, wl: activationBits, fl: activationBits - 8 };
-  if (activationBits < 8) throw new FxpError(`pixel I/O needs at least 8-bit activations, got ${activationBits}`);
+  const wl = Math.max(8, activationBits);
+  const f: QFormat = { signed: false, wl, fl: wl - 8 };
   const activations = new Map(a.activations);
   for (const id of [...g.inputs, ...g.outputs]) activations.set(id, f);
   return { ...a, activations };
