@@ -50,7 +50,9 @@ async function loadFixedModel(path: string): Promise<LoadedModel> {
   if (fx.inputs.length !== 1) throw new FxpError(`models with ${fx.inputs.length} inputs are not supported by this command`, { file: path });
   const graph = structureOf(fx);
   const layout: ImageLayout = fx.inputLayout ?? 'NCHW';
-  const engine = createEngine(fx);
+  // The WASM SIMD kernels are bit-exact with the reference kernels (tested); FXP_KERNELS=ref forces the reference.
+  const kernels = process.env.FXP_KERNELS === 'ref' ? 'ref' : 'auto';
+  const engine = createEngine(fx, { kernels });
   return {
     path,
     kind: 'fixed',

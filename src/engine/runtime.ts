@@ -13,6 +13,7 @@ import { dequantizeArray, quantizeArray } from '../fixed/convert.js';
 import { sizeOf, type Tensor } from '../tensor.js';
 import type { FxGraph, FxTensor } from './fx-graph.js';
 import { bindPlan, prepareEngine, type EnginePlan, type ShapedPlan } from './plan.js';
+import { accelerate, createWasmContextSync, type WasmContext } from './kernels/wasm/index.js';
 
 export interface EngineRunOptions {
   /** Keep every computed value in `values` (default: only inputs and outputs). */
@@ -71,8 +72,33 @@ export function checkFxInput(t: FxTensor, f: QFormat, name: string): FxTensor {
   return t;
 }
 
-export function createEngine(fx: FxGraph): FxEngine {
+// --- fast kernels (issue 5): kernel selection ---
+export interface EngineOptions {
+  /**
+   * 'ref' (default): the TS reference kernels. 'wasm': the WASM SIMD kernels where
+   * their exactness conditions hold (reference elsewhere); an FxpError where WASM
+   * SIMD/threads are unavailable. 'auto': 'wasm' where available, else 'ref'.
+   */
+  readonly kernels?: 'ref' | 'wasm' | 'auto';
+  /** A context from createWasmContext (e.g. with worker threads); default: a new single-threaded one. */
+  readonly wasm?: WasmContext;
+}
+
+function selectPlan(fx: FxGraph, opts: EngineOptions): EnginePlan {
   const plan = prepareEngine(fx);
+  const kernels = opts.kernels ?? 'ref';
+  if (kernels === 'ref') return plan;
+  const ctx = opts.wasm ?? createWasmContextSync();
+  if (ctx === undefined) {
+    if (kernels === 'wasm') throw new FxpError('WASM kernels need WebAssembly SIMD128 and shared memory, which this runtime lacks');
+    return plan;
+  }
+  return accelerate(plan, ctx);
+}
+// --- end fast kernels ---
+
+export function createEngine(fx: FxGraph, opts: EngineOptions = {}): FxEngine {
+  const plan = selectPlan(fx, opts);
   const cache = new Map<string, ShapedPlan>();
   const bind = (inputShapes: readonly (readonly number[])[]): ShapedPlan => {
     const key = inputShapes.map((s) => s.join('x')).join('|');
@@ -85,8 +111,23 @@ export function createEngine(fx: FxGraph): FxEngine {
     return shaped;
   };
 
-  const run = (inputs: readonly (Tensor | FxTensor)[], opts: EngineRunOptions = {}): EngineResult => {
-    const { keepAll = false, onValue } = opts;
+  // --- fast kernels (issue 5): buffer reuse ---
+  // Freed intermediates go to a free list by length and back into later nodes and
+  // runs. Only when no caller can hold an intermediate (no keepAll, no onValue), and
+  // only with opts.kernels set (the reference default allocates every buffer fresh).
+  const free = new Map<number, Int32Array[]>();
+  const reuse = (opts.kernels ?? 'ref') !== 'ref';
+  const allocate = (n: number, pooled: boolean): Int32Array => (pooled ? free.get(n)?.pop() : undefined) ?? new Int32Array(n);
+  const release = (a: Int32Array): void => {
+    const list = free.get(a.length);
+    if (list === undefined) free.set(a.length, [a]);
+    else list.push(a);
+  };
+  // --- end buffer reuse ---
+
+  const run = (inputs: readonly (Tensor | FxTensor)[], runOpts: EngineRunOptions = {}): EngineResult => {
+    const { keepAll = false, onValue } = runOpts;
+    const pooled = reuse && !keepAll && onValue === undefined;
     if (inputs.length !== fx.inputs.length) throw new FxpError(`graph '${fx.name}' takes ${fx.inputs.length} inputs, got ${inputs.length}`);
     const shaped = bind(inputs.map((t) => t.shape));
     const values: (FxTensor | undefined)[] = new Array<FxTensor | undefined>(fx.values.length);
@@ -101,14 +142,20 @@ export function createEngine(fx: FxGraph): FxEngine {
       const outId = node.outputs[0]!;
       const shape = shaped.shapes[outId]!;
       const ins = node.inputs.map((id) => values[id]!.data);
-      const out = new Int32Array(sizeOf(shape));
+      // Graph outputs are handed to the caller: never from (or back to) the free list.
+      const out = allocate(sizeOf(shape), pooled && plan.isOutput[outId] !== 1);
       shaped.nodes[index]!.run(ins, out);
       const t: FxTensor = { shape, data: out, format: outFormat };
       values[outId] = t;
       onValue?.(outId, t);
       if (!keepAll) {
         for (const id of node.inputs) {
-          if (plan.lastUse[id] === index && plan.isOutput[id] !== 1 && !fx.inputs.includes(id)) values[id] = undefined;
+          if (plan.lastUse[id] === index && plan.isOutput[id] !== 1 && !fx.inputs.includes(id)) {
+            // A node may read one value twice (Add(x, x)): release it once.
+            const v = values[id];
+            if (pooled && v !== undefined) release(v.data);
+            values[id] = undefined;
+          }
         }
       }
     });

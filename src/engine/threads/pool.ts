@@ -1,0 +1,125 @@
+/**
+ * A worker_threads pool for the WASM kernels. Every worker instantiates the same
+ * compiled module on the same shared WebAssembly.Memory, with its own stack, and
+ * waits on a control word; a job is "run export `fn` on parameter block `params`
+ * over rows [r0, r1) with this scratch", one row range per thread. The caller's
+ * thread takes the first range itself and then blocks (Atomics.wait) until every
+ * worker is done, so `run` is synchronous like the reference kernels.
+ *
+ * Determinism: each output element is computed by exactly one thread with the
+ * same integer code, so results do not depend on the thread count.
+ *
+ * Control words (Int32Array over a SharedArrayBuffer):
+ *   [0] generation (bumped per job)  [1] workers still running  [2] function id (-1: exit)
+ *   [3] parameter block pointer      [4] error flag
+ *   [8 + 4t ...] worker t: r0, r1, scratch pointer
+ */
+import { Worker } from 'node:worker_threads';
+import { FxpError } from '../../errors.js';
+
+export const KERNEL_FNS = ['conv_rows', 'dw_rows', 'dense_rows'] as const;
+export type KernelFn = (typeof KERNEL_FNS)[number];
+
+const WORKER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { module, memory, ctrl, stackTop, index, fns } = workerData;
+const inst = new WebAssembly.Instance(module, { env: { memory } });
+inst.exports.__stack_pointer.value = stackTop;
+const table = fns.map((n) => inst.exports[n]);
+const c = new Int32Array(ctrl);
+const base = 8 + 4 * index;
+let gen = 0;
+parentPort.postMessage('ready');
+for (;;) {
+  Atomics.wait(c, 0, gen);
+  const g = Atomics.load(c, 0);
+  if (g === gen) continue;
+  gen = g;
+  const fn = c[2];
+  if (fn < 0) break;
+  try {
+    table[fn](c[3], c[base], c[base + 1], c[base + 2]);
+  } catch (e) {
+    Atomics.store(c, 4, 1);
+  } finally {
+    if (Atomics.sub(c, 1, 1) === 1) Atomics.notify(c, 1);
+  }
+}
+`;
+
+export interface ThreadPool {
+  /** Threads in all, the caller's included. */
+  readonly size: number;
+  /**
+   * Runs fn(params, r0, r1, scratch[t]) over `rows` split into `size` contiguous
+   * ranges; `own` runs the caller's range on its own instance.
+   */
+  run(fn: KernelFn, params: number, rows: number, scratch: readonly number[], own: (r0: number, r1: number, scratch: number) => void): void;
+  dispose(): Promise<void>;
+}
+
+/** Row range of thread t of n over `rows`: contiguous, disjoint, covering. */
+export function rowRange(rows: number, t: number, n: number): [number, number] {
+  return [Math.floor((rows * t) / n), Math.floor((rows * (t + 1)) / n)];
+}
+
+/**
+ * Starts `threads - 1` workers on `memory`. `stackTops[t]` is the stack top of
+ * worker t (regions the caller reserved in the shared memory).
+ */
+export async function createThreadPool(module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number, stackTops: readonly number[]): Promise<ThreadPool> {
+  if (!Number.isInteger(threads) || threads < 1) throw new FxpError(`thread count must be a positive integer, got ${threads}`);
+  const ctrlBuf = new SharedArrayBuffer(4 * (8 + 4 * threads));
+  const ctrl = new Int32Array(ctrlBuf);
+  const workers: Worker[] = [];
+  const ready: Promise<void>[] = [];
+  for (let t = 0; t < threads - 1; t++) {
+    const w = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module, memory, ctrl: ctrlBuf, stackTop: stackTops[t], index: t, fns: [...KERNEL_FNS] },
+    });
+    ready.push(
+      new Promise((resolve, reject) => {
+        w.once('message', () => resolve());
+        w.once('error', (e) => reject(new FxpError(`kernel worker failed to start: ${e.message}`)));
+      }),
+    );
+    workers.push(w);
+  }
+  await Promise.all(ready);
+  // Idle workers block in Atomics.wait; they must not keep the process alive.
+  for (const w of workers) w.unref();
+  const nw = workers.length;
+  return {
+    size: threads,
+    run: (fn, params, rows, scratch, own) => {
+      if (nw > 0) {
+        for (let t = 0; t < nw; t++) {
+          const [r0, r1] = rowRange(rows, t + 1, threads);
+          ctrl[8 + 4 * t] = r0;
+          ctrl[9 + 4 * t] = r1;
+          ctrl[10 + 4 * t] = scratch[t + 1]!;
+        }
+        ctrl[2] = KERNEL_FNS.indexOf(fn);
+        ctrl[3] = params;
+        Atomics.store(ctrl, 4, 0);
+        Atomics.store(ctrl, 1, nw);
+        Atomics.add(ctrl, 0, 1);
+        Atomics.notify(ctrl, 0);
+      }
+      const [r0, r1] = rowRange(rows, 0, threads);
+      try {
+        own(r0, r1, scratch[0]!);
+      } finally {
+        for (let p = Atomics.load(ctrl, 1); p !== 0; p = Atomics.load(ctrl, 1)) Atomics.wait(ctrl, 1, p);
+      }
+      if (Atomics.load(ctrl, 4) !== 0) throw new FxpError(`a kernel worker trapped in ${fn}`);
+    },
+    dispose: async () => {
+      ctrl[2] = -1;
+      Atomics.add(ctrl, 0, 1);
+      Atomics.notify(ctrl, 0);
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
