@@ -58,7 +58,7 @@ export async function sweepCommand(modelPath: string, opts: SweepCliOptions): Pr
   for (const [k, bits] of bitsList.entries()) {
     const uniform = opts.vary === 'weights' ? { ...base, weightBits: bits } : { ...base, activationBits: bits };
     const { fx } = quantizeUniform(prepared.graph, prepared.stats, uniform, {}, scales, prepared.forced);
-    const engine = createEngine(fx);
+    const engine = createEngine(fx, { kernels: process.env.FXP_KERNELS === 'ref' ? 'ref' : 'auto' });
     const r = await evaluate((x) => runFloatIO(engine, x), data, {
       metric,
       batchSize,
