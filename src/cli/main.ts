@@ -10,7 +10,9 @@ import { evalCommand } from './commands/eval.js';
 import { exportCCommand } from './commands/export-c.js';
 import { exportOnnxCommand } from './commands/export-onnx.js';
 import { inspectCommand } from './commands/inspect.js';
+import { paretoCommand } from './commands/pareto.js';
 import { quantizeCommand } from './commands/quantize.js';
+import { searchCommand } from './commands/search.js';
 import { runCommand } from './commands/run.js';
 import { sweepCommand } from './commands/sweep.js';
 import { addCalibrationOptions } from './calibration.js';
@@ -147,6 +149,58 @@ program
   .option('--json', 'machine-readable output')
   .addHelpText('after', '\nExample:\n  fxp export-onnx seq8.fxp -o seq8.onnx --rounding half-up')
   .action(exportOnnxCommand);
+
+function addSearchOptions(cmd: Command): Command {
+  return addCalibrationOptions(cmd)
+    .requiredOption('--data <dir>', 'evaluation data (reported with the integer engine): IDX folder or input images')
+    .option('--targets <dir>', 'target images of the evaluation data (image-to-image models)')
+    .option('--split <split>', 'IDX split for evaluation', 'test')
+    .option('--limit <n>', 'evaluate at most n inputs')
+    .option('--offset <n>', 'skip the first n evaluation inputs of an IDX split')
+    .option('--batch <n>', 'evaluation batch size')
+    .option('--strategy <s>', 'goyal (published optimized search) or fxpqnet (label-free gradual reduction)', 'goyal')
+    .option('--metric <m>', 'search metric: agree | soft | top1 | kl (classifiers; top1 needs labels), psnr | mse (image models)')
+    .option('--search <paths...>', 'search data, disjoint from the evaluation data (default: the calibration data)')
+    .option('--search-split <split>', 'IDX split of the search data', 'train')
+    .option('--search-limit <n>', 'number of search inputs')
+    .option('--search-offset <n>', 'skip the first n search inputs')
+    .option('--search-crop <n>', 'tile search images into n x n crops')
+    .option('--search-targets <dir>', 'targets of image search data (same file names)')
+    .option('--active <n>', 'classifiers: score candidates on this many of the search inputs')
+    .option('--threads <n>', 'worker threads (default: every core)')
+    .option('--granularity <g>', 'weight formats per layer or per output channel', 'layer')
+    .option('--objective <o>', 'what the search minimizes: memory | mult | bops', 'memory')
+    .option('--passes <n>', 'passes over the data structures', '1')
+    .option('--no-distill', 'skip the self-distillation step (bias correction and rounding choice)')
+    .option('--no-float-eval', 'do not evaluate the float model on the evaluation data')
+    .option('--input-shape <dims>', 'input shape for models with dynamic dims')
+    .option('--report <file.html>', 'write an HTML report (per-layer formats, costs, plots)')
+    .option('--json', 'machine-readable output');
+}
+
+addSearchOptions(
+  program
+    .command('search')
+    .description('mixed-precision search: the smallest fixed-point network within an accuracy budget (see docs/search.md)')
+    .argument('<model>', 'float model file: .onnx, Keras .h5, or TF.js model.json')
+    .requiredOption('-o, --output <file>', 'output .fxp file')
+    .option('--budget <x>', 'allowed loss: relative drop of the metric (classifiers, e.g. 0.005) or dB (psnr)'),
+)
+  .addHelpText(
+    'after',
+    '\nExample:\n  fxp search fashion_seq_large.h5 --strategy goyal --calib ../shared/data/fashion-mnist --data ../shared/data/fashion-mnist -o seq.fxp --report seq.html',
+  )
+  .action(searchCommand);
+
+addSearchOptions(
+  program
+    .command('pareto')
+    .description('sweep the search budget and plot the front of memory (or BOPs) against accuracy')
+    .argument('<model>', 'float model file: .onnx, Keras .h5, or TF.js model.json')
+    .requiredOption('--budgets <list>', 'comma-separated budgets, e.g. 0.002,0.005,0.01')
+    .option('--front-of <cost>', 'memory or bops', 'memory')
+    .option('--out-dir <dir>', 'also write each budget\'s .fxp model here'),
+).action(paretoCommand);
 
 async function main(argv: string[]): Promise<number> {
   try {

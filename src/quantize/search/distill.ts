@@ -1,0 +1,87 @@
+/**
+ * Post-training self-distillation (FxP-QNet's last step): the float network is
+ * the teacher, and the quantized network is pulled back toward it layer by
+ * layer, in graph order, with no retraining, from prediction-error statistics
+ * on the search set:
+ *
+ *   - rounding choice: for each weighted layer, the weight fractional length is
+ *     picked among F - 1, F, F + 1 at the same word length (a coarser step with
+ *     a wider range, or the reverse) by the smallest mean squared error of the
+ *     layer's output before its activation, after the correction below;
+ *   - bias correction: the mean error of that output per channel, e_c =
+ *     E[y_q,c - y_f,c] with everything upstream already quantized and corrected,
+ *     is folded into the bias, b_c <- b_c - e_c (the bias keeps its word length;
+ *     its fractional length shrinks if the corrected bias needs more range).
+ *
+ * Each correction changes a bias constant of the float graph; the corrected graph
+ * is what gets lowered, so the integer model carries the corrected biases.
+ */
+import type { Graph } from '../../ir/graph.js';
+import { fracLength } from '../range.js';
+import { maxAbs } from '../uniform.js';
+import type { Scorer } from './scorer.js';
+import type { StructFormat } from './space.js';
+
+export interface DistillOptions {
+  /** Try F - 1 and F + 1 for the weights (default true). */
+  readonly flip?: boolean;
+  /** Fold the mean error into the bias (default true). */
+  readonly biasCorrection?: boolean;
+  readonly onLayer?: (step: DistillStep, done: number, total: number) => void;
+}
+
+export interface DistillStep {
+  readonly node: string;
+  readonly weightBefore: StructFormat;
+  readonly weightAfter: StructFormat;
+  /** Output MSE (per value, before the activation): at the start format uncorrected, and as chosen. */
+  readonly mseBefore: number;
+  readonly mseAfter: number;
+  /** Largest |e_c| folded into the bias. */
+  readonly maxCorrection: number;
+}
+
+export interface DistillResult {
+  readonly graph: Graph;
+  readonly config: StructFormat[];
+  readonly steps: DistillStep[];
+}
+
+export async function distill(scorer: Scorer, start: readonly StructFormat[], opts: DistillOptions = {}): Promise<DistillResult> {
+  const config = start.slice();
+  const steps: DistillStep[] = [];
+  const g0 = scorer.space.graph;
+  const layers = g0.nodes.map((n, i) => ({ n, i })).filter(({ n }) => scorer.space.paramsOf.has(n.name));
+  for (const { n, i } of layers) {
+    const p = scorer.space.paramsOf.get(n.name)!;
+    const wf = config[p.weight]!;
+    const cands = opts.flip === false ? [wf] : [wf, { wl: wf.wl, fl: wf.fl - 1 }, { wl: wf.wl, fl: wf.fl + 1 }];
+    const sums = await scorer.layerErrors(config, i, cands);
+    const correct = opts.biasCorrection !== false && p.bias !== undefined;
+    const mse = sums.map((s) => {
+      let e = 0;
+      for (let c = 0; c < s.sum.length; c++) e += correct ? s.sumSq[c]! - (s.sum[c]! * s.sum[c]!) / s.count : s.sumSq[c]!;
+      return e / Math.max(1, s.count * s.sum.length);
+    });
+    let best = 0;
+    for (let k = 1; k < cands.length; k++) if (mse[k]! < mse[best]!) best = k;
+    config[p.weight] = cands[best]!;
+    let maxCorrection = 0;
+    if (correct && p.bias !== undefined) {
+      const bId = n.inputs[2]!;
+      const b = scorer.space.graph.values[bId]!.data!;
+      const s = sums[best]!;
+      const nb = Float32Array.from(b, (x, c) => x - s.sum[c]! / s.count);
+      for (let c = 0; c < b.length; c++) maxCorrection = Math.max(maxCorrection, Math.abs(nb[c]! - b[c]!));
+      const bf = config[p.bias]!;
+      config[p.bias] = { wl: bf.wl, fl: Math.min(bf.fl, fracLength(maxAbs(nb), bf.wl, true)) };
+      await scorer.patch(bId, nb);
+    }
+    const s0 = sums[0]!;
+    const mseBefore = s0.sumSq.reduce((a, x) => a + x, 0) / Math.max(1, s0.count * s0.sum.length);
+    const step = { node: n.name, weightBefore: wf, weightAfter: cands[best]!, mseBefore, mseAfter: mse[best]!, maxCorrection };
+    steps.push(step);
+    opts.onLayer?.(step, steps.length, layers.length);
+  }
+  return { graph: scorer.space.graph, config, steps };
+}

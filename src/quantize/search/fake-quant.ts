@@ -1,0 +1,185 @@
+/**
+ * The float fake-quant network the search scores candidates with: the float
+ * executor with quantized-then-dequantized parameters (passed as `given`
+ * constants) and every activation with a format rounded to it (the `transform`
+ * hook), using the numeric contract's rounding q = clamp(floor(x * 2^fl + 1/2)).
+ *
+ * It follows the integer engine (src/engine/fx-graph.ts) wherever that changes a
+ * value: the output of a weighted op is its exact sum rounded once to the output
+ * format after the activation (ReLU commutes with that rounding), and a bias finer
+ * than the accumulator is first rounded to the accumulator grid 2^-(fx + fl_w), as
+ * the engine's bias alignment does. What remains different is float32 rounding of
+ * the sums (a rounding tie may land on the other side) and Softmax (the engine's
+ * integer exp differs from Math.exp by at most its documented error). Every figure
+ * the tool reports comes from the integer engine; this path only ranks candidates.
+ *
+ * A structure whose format is undefined stays in float: Goyal's search quantizes
+ * weights, then biases, then activations, each with only the earlier ones applied.
+ */
+import { qRange, type QFormat } from '../../fixed/format.js';
+import type { Node } from '../../ir/ops.js';
+import { producers } from '../../ir/graph.js';
+import type { Tensor } from '../../tensor.js';
+import { FORMAT_PRESERVING_OPS, isParamOp } from '../assignment.js';
+import { qformatOf, weightFls, type Config, type SearchSpace, type StructFormat } from './space.js';
+
+/** x -> clamp(floor(x * 2^fl + 1/2), qmin, qmax) * 2^-fl, elementwise. */
+export function fakeQuant(data: Float32Array, f: QFormat, out: Float32Array = new Float32Array(data.length)): Float32Array {
+  const { qmin, qmax } = qRange(f);
+  const scale = 2 ** f.fl;
+  const step = 2 ** -f.fl;
+  for (let i = 0; i < data.length; i++) {
+    const q = Math.floor(data[i]! * scale + 0.5);
+    out[i] = (q < qmin ? qmin : q > qmax ? qmax : q) * step;
+  }
+  return out;
+}
+
+/** One override on top of a configuration: structure `sid` at format `f`. */
+export interface Override {
+  readonly sid: number;
+  readonly f: StructFormat;
+}
+
+export function formatAt(config: Config, override: Override | undefined, sid: number): StructFormat | undefined {
+  return override !== undefined && override.sid === sid ? override.f : config[sid];
+}
+
+/** Where the format of a layer's input comes from: an activation structure or a fixed (graph input) format. */
+type InputSource = { readonly sid: number } | { readonly fixed: QFormat } | undefined;
+
+/**
+ * Fake-quantized parameters and the activation transform of a search space.
+ * Parameter tensors are memoized by their format, so a candidate scored again
+ * gets the very same Float32Array (the float executor packs weights once per array).
+ */
+export class FakeQuantNet {
+  private readonly memo = new Map<string, Tensor>();
+  private readonly inputSource: InputSource[];
+
+  constructor(readonly space: SearchSpace) {
+    const g = space.graph;
+    const prod = producers(g);
+    const sourceOf = (id: number): InputSource => {
+      let v = id;
+      for (;;) {
+        const sid = space.activationOf.get(v);
+        if (sid !== undefined) return { sid };
+        const fixed = space.fixedActivations.get(v);
+        if (fixed !== undefined) return { fixed };
+        const p = prod[v] ?? -1;
+        const node = p >= 0 ? g.nodes[p] : undefined;
+        if (node === undefined || !FORMAT_PRESERVING_OPS.has(node.op)) return undefined;
+        v = node.inputs[0]!;
+      }
+    };
+    this.inputSource = g.nodes.map((n) => (isParamOp(n.op) ? sourceOf(n.inputs[0]!) : undefined));
+  }
+
+  private inputFl(nodeIndex: number, config: Config, override: Override | undefined): number | undefined {
+    const src = this.inputSource[nodeIndex];
+    if (src === undefined) return undefined;
+    if ('fixed' in src) return src.fixed.fl;
+    return formatAt(config, override, src.sid)?.fl;
+  }
+
+  /**
+   * `given` constants for the quantized parameters of every layer at node index
+   * >= from: searched structures per the configuration, ChannelAffine at its fixed formats.
+   */
+  params(config: Config, override: Override | undefined, from = 0): Map<number, Tensor> {
+    const g = this.space.graph;
+    const out = new Map<number, Tensor>();
+    g.nodes.forEach((node, i) => {
+      if (i < from || !isParamOp(node.op)) return;
+      const wId = node.inputs[1]!;
+      const bId = node.inputs[2];
+      const fixed = this.space.fixedLayers.get(node.name);
+      let wFls: readonly number[] | undefined;
+      let wKey: string;
+      let wl = 0;
+      if (fixed !== undefined) {
+        if (fixed.weight.scheme !== 'dynamic') return;
+        wFls = fixed.weight.fl;
+        wl = fixed.weight.wl;
+        wKey = `f:${node.name}`;
+      } else {
+        const p = this.space.paramsOf.get(node.name)!;
+        const wf = formatAt(config, override, p.weight);
+        if (wf !== undefined) {
+          wFls = weightFls(this.space.structures[p.weight]!, wf);
+          wl = wf.wl;
+        }
+        wKey = `w:${p.weight}:${wf?.wl}:${wf?.fl}`;
+      }
+      if (wFls !== undefined) out.set(wId, this.weights(wKey, node, wl, wFls));
+      if (bId === undefined) return;
+      const bf = fixed !== undefined ? fixed.bias : this.biasFormat(node, config, override);
+      if (bf === undefined) return;
+      const fx = this.inputFl(i, config, override);
+      const accFl = fx === undefined || wFls === undefined ? undefined : wFls.map((f) => fx + f);
+      out.set(bId, this.bias(`b:${node.name}:${bf.wl}:${bf.fl}:${accFl?.join(',')}`, node, bf, accFl));
+    });
+    return out;
+  }
+
+  private biasFormat(node: Node, config: Config, override: Override | undefined): QFormat | undefined {
+    const b = this.space.paramsOf.get(node.name)?.bias;
+    if (b === undefined) return undefined;
+    const f = formatAt(config, override, b);
+    return f === undefined ? undefined : { signed: true, wl: f.wl, fl: f.fl };
+  }
+
+  private weights(key: string, node: Node, wl: number, fls: readonly number[]): Tensor {
+    let t = this.memo.get(key);
+    if (t !== undefined) return t;
+    const v = this.space.graph.values[node.inputs[1]!]!;
+    const w = v.data!;
+    const data = new Float32Array(w.length);
+    const per = w.length / fls.length;
+    fls.forEach((fl, c) => fakeQuant(w.subarray(c * per, (c + 1) * per), { signed: true, wl, fl }, data.subarray(c * per, (c + 1) * per)));
+    t = { shape: v.shape.map(Number), data };
+    this.memo.set(key, t);
+    return t;
+  }
+
+  /** Bias in its format, then (engine alignment) rounded half up to the accumulator grid where that is coarser. */
+  private bias(key: string, node: Node, f: QFormat, accFl: readonly number[] | undefined): Tensor {
+    let t = this.memo.get(key);
+    if (t !== undefined) return t;
+    const v = this.space.graph.values[node.inputs[2]!]!;
+    const data = fakeQuant(v.data!, f);
+    if (accFl !== undefined) {
+      for (let c = 0; c < data.length; c++) {
+        const a = accFl.length === 1 ? accFl[0]! : accFl[c]!;
+        if (f.fl > a) data[c] = Math.floor(data[c]! * 2 ** a + 0.5) * 2 ** -a;
+      }
+    }
+    t = { shape: v.shape.map(Number), data };
+    this.memo.set(key, t);
+    return t;
+  }
+
+  /** Format of activation value `id` under the configuration, if it owns one and is quantized. */
+  activationFormat(id: number, config: Config, override: Override | undefined): QFormat | undefined {
+    const sid = this.space.activationOf.get(id);
+    if (sid === undefined) return undefined;
+    const f = formatAt(config, override, sid);
+    return f === undefined ? undefined : qformatOf(this.space.structures[sid]!, f);
+  }
+
+  /** The executor transform: round each quantized node output to its format; `raw` stays unrounded. */
+  transform(config: Config, override: Override | undefined, raw?: number): (node: Node, t: Tensor) => Tensor {
+    return (node, t) => {
+      const out = node.outputs[0]!;
+      if (out === raw) return t;
+      const f = this.activationFormat(out, config, override);
+      return f === undefined ? t : { shape: t.shape, data: fakeQuant(t.data, f) };
+    };
+  }
+
+  /** Drops memoized tensors (call when a strategy moves on, to bound memory). */
+  clear(): void {
+    this.memo.clear();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Strategy 'fxpqnet': gradual, label-free reduction in the manner of FxP-QNet
+ * (Shawahna et al. 2022). Every data structure (the weights, biases and
+ * activations of every layer) starts at a safe high precision; precision is
+ * then lowered where it costs least, the cost of a step being the increase of
+ * the network's prediction error against the float network (metric.ts `rank`:
+ * KL for classifiers, output MSE for image networks) per bit saved under the
+ * objective (lowering.ts). It stops when no step fits the budget.
+ *
+ *   1. uniform descent: all structures together, one bit at a time from
+ *      `startBits`, while the drop stays within `uniformShare` of the budget;
+ *   2. rounds: score one step down of every structure still open, from its own
+ *      position (a sweep in graph order, so partial re-runs stay cheap); take
+ *      the steps in order of cost per bit saved while their summed drops fit the
+ *      budget left, at most `acceptShare` of the open structures; check the
+ *      combination on the network and halve it until it fits. A structure whose
+ *      step alone breaks the budget is closed.
+ *   3. self-distillation (distill.ts) after the rounds; rounds and distillation
+ *      repeat `passes` times.
+ */
+import { bitSaving, lowerOne, type Objective } from './lowering.js';
+import type { Score, Scorer } from './scorer.js';
+import { startFl, type StructFormat } from './space.js';
+
+export interface FxpQNetOptions {
+  readonly budget: number;
+  readonly objective?: Objective;
+  /** Safe starting word length (default 16). */
+  readonly startBits?: number;
+  readonly minBits?: number;
+  /** Fraction of the budget the uniform descent may use (default 0.25). */
+  readonly uniformShare?: number;
+  /** Most steps taken per round, as a fraction of the open structures (default 0.3). */
+  readonly acceptShare?: number;
+  /** Most rounds (default 40). */
+  readonly maxRounds?: number;
+  readonly onRound?: (r: FxpQNetRound) => void;
+}
+
+export interface FxpQNetRound {
+  readonly round: number;
+  readonly open: number;
+  readonly accepted: number;
+  readonly drop: number;
+  readonly rank: number;
+}
+
+export interface FxpQNetResult {
+  readonly config: StructFormat[];
+  readonly rounds: FxpQNetRound[];
+  readonly uniformBits: number;
+  readonly drop: number;
+}
+
+const MAX_BITS = { weight: 16, bias: 32, activation: 16 } as const;
+
+async function scoreAll(scorer: Scorer, config: readonly StructFormat[], bound?: number): Promise<Score> {
+  await scorer.focus(config, { pos: 0 });
+  return scorer.score(config, undefined, bound === undefined ? undefined : { value: bound });
+}
+
+export async function fxpqnetSearch(scorer: Scorer, opts: FxpQNetOptions, start?: readonly StructFormat[]): Promise<FxpQNetResult> {
+  const space = scorer.space;
+  const objective = opts.objective ?? 'memory';
+  const minBits = opts.minBits ?? 2;
+  const budget = opts.budget;
+  let config: StructFormat[];
+  let uniformBits = opts.startBits ?? 16;
+  let cur: Score;
+  if (start !== undefined) {
+    config = start.slice();
+    cur = await scoreAll(scorer, config);
+  } else {
+    const at = (wl: number): StructFormat[] => space.structures.map((s) => ({ wl: Math.min(wl, MAX_BITS[s.kind]), fl: startFl(s, Math.min(wl, MAX_BITS[s.kind])) }));
+    config = at(uniformBits);
+    cur = await scoreAll(scorer, config);
+    const limit = budget * (opts.uniformShare ?? 0.25);
+    while (uniformBits > minBits) {
+      const trial = at(uniformBits - 1);
+      const sc = await scoreAll(scorer, trial, limit);
+      if (sc.drop > limit) break;
+      config = trial;
+      cur = sc;
+      uniformBits--;
+    }
+  }
+
+  const open = new Set(space.structures.filter((s) => config[s.id]!.wl > minBits).map((s) => s.id));
+  const rounds: FxpQNetRound[] = [];
+  for (let round = 1; round <= (opts.maxRounds ?? 40) && open.size > 0; round++) {
+    const left = budget - cur.drop;
+    const openBefore = open.size;
+    const steps: { sid: number; f: StructFormat; dDrop: number; cost: number }[] = [];
+    for (const s of space.structures) {
+      if (!open.has(s.id)) continue;
+      const f = lowerOne(space, s, config[s.id]!);
+      await scorer.focusOn(config, s.id);
+      const sc = await scorer.score(config, { sid: s.id, f }, { value: budget });
+      if (sc.drop > budget) {
+        open.delete(s.id);
+        continue;
+      }
+      const saving = bitSaving(space, config, s, objective);
+      if (!(saving > 0)) {
+        open.delete(s.id);
+        continue;
+      }
+      steps.push({ sid: s.id, f, dDrop: Math.max(0, sc.drop - cur.drop), cost: (sc.rank - cur.rank) / saving });
+    }
+    steps.sort((a, b) => a.cost - b.cost || a.sid - b.sid);
+    let take: typeof steps = [];
+    let sum = 0;
+    const most = Math.max(1, Math.ceil(open.size * (opts.acceptShare ?? 0.3)));
+    for (const st of steps) {
+      if (take.length >= most) break;
+      if (sum + st.dDrop > left) continue;
+      take.push(st);
+      sum += st.dDrop;
+    }
+    let accepted = 0;
+    while (take.length > 0) {
+      const trial = config.slice();
+      for (const st of take) trial[st.sid] = st.f;
+      const sc = await scoreAll(scorer, trial, budget);
+      if (sc.drop <= budget) {
+        config = trial;
+        cur = sc;
+        accepted = take.length;
+        for (const st of take) if (st.f.wl <= minBits) open.delete(st.sid);
+        break;
+      }
+      if (take.length === 1) {
+        open.delete(take[0]!.sid);
+        break;
+      }
+      take = take.slice(0, Math.ceil(take.length / 2));
+    }
+    if (accepted === 0) for (const st of steps) if (st.dDrop > left) open.delete(st.sid);
+    const r = { round, open: open.size, accepted, drop: cur.drop, rank: cur.rank };
+    rounds.push(r);
+    opts.onRound?.(r);
+    if (accepted === 0 && open.size === openBefore) break;
+  }
+  return { config, rounds, uniformBits, drop: cur.drop };
+}

@@ -1,0 +1,249 @@
+/**
+ * The per-thread half of the scorer: holds a shard of the search set (chunks of
+ * images) with, for each chunk, the live set of the fake-quant network at one
+ * position (positions.ts), and scores candidates by re-running only the nodes
+ * from that position on. The same class runs inside a worker thread or in the
+ * calling thread; a chunk's sums depend only on the chunk, the configuration
+ * and the position, never on which thread computed them.
+ */
+import { FxpError } from '../../errors.js';
+import type { Uint8Image } from '../../data/images.js';
+import { createFloatExecutor, type FloatExecutor } from '../../float/executor.js';
+import type { Graph } from '../../ir/graph.js';
+import type { Tensor } from '../../tensor.js';
+import { FakeQuantNet, fakeQuant, formatAt, type Override } from './fake-quant.js';
+import { chunkSums, imagePsnrs, type ChunkRef, type ChunkSums, type SearchMetric } from './metric.js';
+import { liveSets, type Entry } from './positions.js';
+import { qformatOf, type Config, type SearchSpace, type StructFormat } from './space.js';
+
+export interface ChunkInput {
+  readonly id: number;
+  readonly input: Tensor;
+  readonly labels?: Int32Array | undefined;
+  readonly targets?: readonly Uint8Image[] | undefined;
+  /** The float network's output (set once the float pass has run). */
+  readonly ref?: Tensor | undefined;
+  /** Images of the whole set each image stands for (classifier sampling, scorer.ts). */
+  readonly weights?: Float64Array | undefined;
+}
+
+export interface RunnerInit {
+  /** The search space; its `stats` are not needed here and may be empty. */
+  readonly space: SearchSpace;
+  readonly metric: SearchMetric;
+  /** The graph's output rows are probabilities (it ends in Softmax). */
+  readonly isProb: boolean;
+}
+
+interface Cache {
+  pos: number;
+  raw: number | undefined;
+  values: Map<number, Tensor>;
+}
+
+interface Chunk {
+  readonly rawInput: Map<number, Tensor>;
+  readonly quantInput: Map<number, Tensor>;
+  readonly ref: ChunkRef;
+  cache: Cache | undefined;
+}
+
+/** A subgraph of nodes [from, to) reading the live set at `from` as its inputs. */
+function segment(g: Graph, live: readonly number[][], from: number, to: number): Graph {
+  const inputs = live[from]!;
+  const values = g.values.map((v, id) => (inputs.includes(id) ? { name: v.name, shape: [] } : v));
+  return { name: `${g.name}[${from}:${to}]`, values, nodes: g.nodes.slice(from, to), inputs, outputs: to === g.nodes.length ? g.outputs : live[to]! };
+}
+
+/** Per-channel sums of (quantized - float) pre-activation outputs of one layer, for one weight format. */
+export interface LayerErrorSums {
+  readonly sum: Float64Array;
+  readonly sumSq: Float64Array;
+  /** Values per channel summed. */
+  readonly count: number;
+}
+
+export class ShardRunner {
+  private net: FakeQuantNet;
+  private readonly live: number[][];
+  private readonly segments = new Map<string, FloatExecutor>();
+  private readonly chunks = new Map<number, Chunk>();
+  private g: Graph;
+  private space: SearchSpace;
+
+  constructor(private readonly init: RunnerInit) {
+    this.space = init.space;
+    this.g = init.space.graph;
+    this.net = new FakeQuantNet(init.space);
+    this.live = liveSets(this.g);
+  }
+
+  /** Replaces the data of constant `valueId` (bias correction); every cache is dropped. */
+  patch(valueId: number, data: Float32Array): void {
+    const v = this.g.values[valueId];
+    if (v?.data === undefined || v.data.length !== data.length) throw new FxpError(`internal: cannot patch value ${valueId}`);
+    this.g = { ...this.g, values: this.g.values.map((x, id) => (id === valueId ? { ...x, data } : x)) };
+    this.space = { ...this.space, graph: this.g };
+    this.net = new FakeQuantNet(this.space);
+    this.segments.clear();
+    for (const c of this.chunks.values()) c.cache = undefined;
+  }
+
+  /**
+   * Bias-correction statistics of weighted node `nodeIndex`: for each candidate
+   * weight format, per output channel, the sum and sum of squares of the
+   * difference between its output before the activation in the quantized
+   * network (`config` upstream, the candidate here) and in the float network.
+   */
+  layerErrors(config: Config, nodeIndex: number, candidates: readonly StructFormat[]): { id: number; sums: LayerErrorSums[] }[] {
+    const node = this.g.nodes[nodeIndex]!;
+    const p = this.space.paramsOf.get(node.name);
+    if (p === undefined) throw new FxpError('internal: layer statistics of a layer that is not searched', { node: node.name, op: node.op });
+    const x = node.inputs[0]!;
+    const single = this.preActivation(nodeIndex);
+    const result: { id: number; sums: LayerErrorSums[] }[] = [];
+    for (const [id, chunk] of this.chunks) {
+      const raw = chunk.rawInput;
+      const fIn = nodeIndex === 0 ? raw.get(x)! : this.exec(0, nodeIndex).run(this.live[0]!.map((v) => raw.get(v)!)).values[x]!;
+      const qIn =
+        nodeIndex === 0
+          ? chunk.quantInput.get(x)!
+          : this.exec(0, nodeIndex).run(
+              this.live[0]!.map((v) => chunk.quantInput.get(v)!),
+              { given: this.net.params(config, undefined, 0), transform: this.net.transform(config, undefined) },
+            ).values[x]!;
+      const yf = single.run([fIn]).outputs[0]!;
+      const sums = candidates.map((f) => {
+        const yq = single.run([qIn], { given: this.net.params(config, { sid: p.weight, f }, nodeIndex) }).outputs[0]!;
+        const n = yq.shape[0] ?? 1;
+        const ch = yq.shape[1] ?? 1;
+        const inner = yq.data.length / (n * ch);
+        const acc = { sum: new Float64Array(ch), sumSq: new Float64Array(ch), count: n * inner };
+        for (let i = 0; i < n; i++) {
+          for (let c = 0; c < ch; c++) {
+            const base = (i * ch + c) * inner;
+            let s = 0;
+            let s2 = 0;
+            for (let j = base; j < base + inner; j++) {
+              const d = yq.data[j]! - yf.data[j]!;
+              s += d;
+              s2 += d * d;
+            }
+            acc.sum[c]! += s;
+            acc.sumSq[c]! += s2;
+          }
+        }
+        return acc;
+      });
+      result.push({ id, sums });
+    }
+    return result;
+  }
+
+  /** Node `nodeIndex` alone, without its fused activation, reading its first input. */
+  private preActivation(nodeIndex: number): FloatExecutor {
+    const key = `pre:${nodeIndex}`;
+    let e = this.segments.get(key);
+    if (e === undefined) {
+      const node = this.g.nodes[nodeIndex]!;
+      const x = node.inputs[0]!;
+      const bare = { ...node, attrs: { ...node.attrs, activation: undefined } } as typeof node;
+      const values = this.g.values.map((v, id) => (id === x ? { name: v.name, shape: [] } : v));
+      e = createFloatExecutor({ name: `${this.g.name}[pre ${node.name}]`, values, nodes: [bare], inputs: [x], outputs: [node.outputs[0]!] });
+      this.segments.set(key, e);
+    }
+    return e;
+  }
+
+  private exec(from: number, to: number): FloatExecutor {
+    const key = `${from}:${to}`;
+    let e = this.segments.get(key);
+    if (e === undefined) {
+      e = createFloatExecutor(segment(this.g, this.live, from, to));
+      this.segments.set(key, e);
+    }
+    return e;
+  }
+
+  /** The float network's output on each chunk (no quantization anywhere). */
+  floatOutputs(chunks: readonly ChunkInput[]): Tensor[] {
+    const e = this.exec(0, this.g.nodes.length);
+    return chunks.map((c) => e.run([c.input]).outputs[0]!);
+  }
+
+  /** Takes ownership of chunks that carry their float outputs; drops any held before. */
+  load(chunks: readonly ChunkInput[]): void {
+    this.chunks.clear();
+    this.net.clear();
+    for (const c of chunks) {
+      if (c.ref === undefined) throw new FxpError('internal: chunk loaded without its float output');
+      const quantInput = new Map<number, Tensor>();
+      const rawInput = new Map<number, Tensor>(this.g.inputs.map((id) => [id, c.input]));
+      this.g.inputs.forEach((id) => {
+        const f = this.space.fixedActivations.get(id);
+        quantInput.set(id, f === undefined ? c.input : { shape: c.input.shape, data: fakeQuant(c.input.data, f) });
+      });
+      const refPsnr = this.init.metric === 'psnr' && c.targets !== undefined ? imagePsnrs(c.ref, c.targets) : undefined;
+      this.chunks.set(c.id, { rawInput, quantInput, ref: { labels: c.labels, targets: c.targets, ref: c.ref, refPsnr, weights: c.weights }, cache: undefined });
+    }
+  }
+
+  /** Rounds the cached raw value to its format under `config` (it becomes an ordinary live value). */
+  private settle(cache: Cache, config: Config, override?: Override): Map<number, Tensor> {
+    if (cache.raw === undefined) return cache.values;
+    const sid = this.space.activationOf.get(cache.raw);
+    const f = sid === undefined ? undefined : formatAt(config, override, sid);
+    const t = cache.values.get(cache.raw)!;
+    if (f === undefined || sid === undefined) return cache.values;
+    const values = new Map(cache.values);
+    values.set(cache.raw, { shape: t.shape, data: fakeQuant(t.data, qformatOf(this.space.structures[sid]!, f)) });
+    return values;
+  }
+
+  /**
+   * Moves every chunk's cache to `entry` under `config`: from the graph inputs when
+   * `fromInput` (or nothing is cached), else onward from the cached position. The
+   * caller guarantees that everything baked into the cache still matches `config`.
+   */
+  prepare(config: Config, entry: Entry, fromInput: boolean): void {
+    for (const chunk of this.chunks.values()) {
+      const start: Cache = fromInput || chunk.cache === undefined ? { pos: 0, raw: undefined, values: chunk.quantInput } : chunk.cache;
+      if (start.pos > entry.pos) throw new FxpError(`internal: cache at position ${start.pos} cannot move back to ${entry.pos}`);
+      if (start.pos === entry.pos && start.raw === entry.raw) {
+        chunk.cache = start;
+        continue;
+      }
+      const values = this.settle(start, config);
+      if (start.pos === entry.pos) {
+        chunk.cache = { pos: entry.pos, raw: entry.raw, values };
+        continue;
+      }
+      const e = this.exec(start.pos, entry.pos);
+      const inputs = this.live[start.pos]!.map((v) => values.get(v)!);
+      const r = e.run(inputs, { given: this.net.params(config, undefined, start.pos), transform: this.net.transform(config, undefined, entry.raw) });
+      const next = new Map<number, Tensor>();
+      for (const v of this.live[entry.pos]!) next.set(v, r.values[v] ?? values.get(v)!);
+      chunk.cache = { pos: entry.pos, raw: entry.raw, values: next };
+    }
+  }
+
+  /** Scores `config` with `override` on the given chunks, from their cached position (which must be `entry`). */
+  evaluate(config: Config, override: Override | undefined, entry: Entry, ids: readonly number[]): ChunkSums[] {
+    const e = this.exec(entry.pos, this.g.nodes.length);
+    const given = this.net.params(config, override, entry.pos);
+    const transform = this.net.transform(config, override);
+    return ids.map((id) => {
+      const chunk = this.chunks.get(id);
+      const cache = chunk?.cache;
+      if (chunk === undefined || cache === undefined || cache.pos !== entry.pos || cache.raw !== entry.raw) {
+        throw new FxpError(`internal: chunk ${id} is not prepared at position ${entry.pos}`);
+      }
+      const values = this.settle(cache, config, override);
+      const out = e.run(
+        this.live[entry.pos]!.map((v) => values.get(v)!),
+        { given, transform },
+      ).outputs[0]!;
+      return chunkSums(this.init.metric, out, chunk.ref, this.init.isProb);
+    });
+  }
+}
