@@ -33,6 +33,7 @@ function addUniformOptions(cmd: Command): Command {
     .option('--granularity <g>', 'weight formats per layer or per output channel', 'layer')
     .option('--act-method <m>', 'activation format from calibration: max | mse | kl | percentile', 'max')
     .option('--weight-method <m>', 'weight format: max | mse', 'max')
+    .option('--logit-bits <n>', 'word length of the logits of a layer fused with its Softmax (not a stored activation; set it to --abits to store them at that width)', '16')
     .option('--act-ranges <mode>', 'pow2: activation ranges are powers of two; adaptive: rescale layers so each clip range fills its format (range-adaptive activations, exact in real arithmetic)', 'pow2')
     .option('--pixel-io', 'image models: fold the 1/255 input and 255 output scales into the first and last layers, so the integer model reads and writes 8-bit pixels exactly');
 }

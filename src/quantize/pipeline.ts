@@ -15,7 +15,7 @@ import { calibrate, type TensorStats } from './calibrate.js';
 import { lower } from './lower.js';
 import { normalizeActivationRanges } from './normalize-ranges.js';
 import type { RangeMethod } from './range.js';
-import { uniformAssignment, type UniformOptions } from './uniform.js';
+import { fusedSoftmaxLogits, LOGIT_BITS, uniformAssignment, type UniformOptions } from './uniform.js';
 
 /** Input batches of a dataset, each input multiplied by `scale` (pixel I/O graphs read pixel values). */
 export async function* scaledInputs(data: Dataset, batchSize: number, scale: number): AsyncGenerator<readonly Tensor[]> {
@@ -96,6 +96,10 @@ function scaleMeta(scales: IoScales): Record<string, string> {
   return scales.inputScale === 1 && scales.outputScale === 1 ? {} : { inputScale: String(scales.inputScale), outputScale: String(scales.outputScale) };
 }
 
+function logitsWidened(g: Graph, opts: UniformOptions): boolean {
+  return (opts.logitBits ?? LOGIT_BITS) > opts.activationBits && fusedSoftmaxLogits(g).length > 0;
+}
+
 export interface QuantizeResult {
   readonly fx: FxGraph;
   readonly assignment: Assignment;
@@ -114,7 +118,9 @@ export function quantizeUniform(
   forced: ReadonlyMap<string, QFormat> = new Map(),
 ): QuantizeResult {
   // Forced formats keep their range top at any word length: fl moves with wl.
-  const atWl = new Map([...forced].map(([k, f]) => [k, { ...f, wl: opts.activationBits, fl: f.fl + opts.activationBits - f.wl }]));
+  // Fused-Softmax logits keep their own wider format (uniform.ts).
+  const logits = (opts.logitBits ?? LOGIT_BITS) > opts.activationBits ? new Set(fusedSoftmaxLogits(g).map((id) => g.values[id]!.name)) : new Set<string>();
+  const atWl = new Map([...forced].filter(([k]) => !logits.has(k)).map(([k, f]) => [k, { ...f, wl: opts.activationBits, fl: f.fl + opts.activationBits - f.wl }]));
   const plain = withForcedFormats(g, uniformAssignment(g, stats, opts), atWl);
   const pixel = scales.inputScale !== 1 || scales.outputScale !== 1;
   const assignment = pixel ? withPixelFormats(g, plain, opts.activationBits) : plain;
@@ -124,6 +130,7 @@ export function quantizeUniform(
       weights: `${opts.weightBits}-bit ${opts.scheme} per ${opts.granularity}`,
       biases: `${opts.biasBits}-bit`,
       activations: `${opts.activationBits}-bit (${opts.activationMethod})`,
+      ...(logitsWidened(g, opts) ? { logits: `${opts.logitBits ?? LOGIT_BITS}-bit (fused Softmax)` } : {}),
       ...scaleMeta(scales),
       ...meta,
     },

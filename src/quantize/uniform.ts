@@ -20,7 +20,19 @@ export interface UniformOptions {
   readonly weightMethod: 'max' | 'mse';
   /** Bits of the range-adaptive range integers (default 16). */
   readonly rangeBits?: number;
+  /**
+   * Word length of the logits of a fused layer+Softmax (default LOGIT_BITS): the
+   * input of a Softmax whose producer is a Conv/Dense feeding nothing else is not
+   * a stored activation but the fused kernel's intermediate, as in Keras'
+   * Dense(activation='softmax'), whose output, the quantized activation of that
+   * layer, is the probabilities. Narrow logits tie (two classes on one step), and
+   * argmax sends a tie to the first class. Values <= activationBits: no widening.
+   */
+  readonly logitBits?: number;
 }
+
+/** Default word length of fused-Softmax logits (see UniformOptions.logitBits). */
+export const LOGIT_BITS = 16;
 
 export const DEFAULT_UNIFORM: UniformOptions = {
   weightBits: 8,
@@ -70,10 +82,35 @@ export function activationFormats(g: Graph, stats: ReadonlyMap<number, TensorSta
   return out;
 }
 
+/**
+ * Tensors that are the logits of a fused layer+Softmax: the input of a Softmax,
+ * produced by a parameter layer (Conv, Dense, ...) with no other consumer, and
+ * not a graph output.
+ */
+export function fusedSoftmaxLogits(g: Graph): number[] {
+  const consumers = new Map<number, number>();
+  for (const n of g.nodes) for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const out: number[] = [];
+  for (const n of g.nodes) {
+    if (n.op !== 'Softmax') continue;
+    const id = n.inputs[0]!;
+    const producer = g.nodes.find((p) => p.outputs[0] === id);
+    if (producer === undefined || !isParamOp(producer.op)) continue;
+    if (consumers.get(id) !== 1 || g.outputs.includes(id)) continue;
+    out.push(id);
+  }
+  return out;
+}
+
 export function uniformAssignment(g: Graph, stats: ReadonlyMap<number, TensorStats>, opts: UniformOptions): Assignment {
   const layers = new Map<string, LayerAssignment>();
   for (const node of g.nodes) {
     if (isParamOp(node.op)) layers.set(node.name, layerAssignment(g, node, opts.weightBits, opts.biasBits, opts));
   }
-  return { activations: activationFormats(g, stats, opts.activationBits, opts.activationMethod), layers };
+  const activations = activationFormats(g, stats, opts.activationBits, opts.activationMethod);
+  const logitBits = opts.logitBits ?? LOGIT_BITS;
+  if (logitBits > opts.activationBits) {
+    for (const id of fusedSoftmaxLogits(g)) activations.set(id, chooseFormat(stats.get(id)!, logitBits, opts.activationMethod));
+  }
+  return { activations, layers };
 }

@@ -21,6 +21,7 @@ export interface QuantizeCliOptions extends CalibOptions {
   granularity: string;
   actMethod: string;
   weightMethod: string;
+  logitBits: string;
   pixelIo?: boolean;
   actRanges: string;
   json?: boolean;
@@ -46,6 +47,7 @@ export function uniformOptionsFrom(opts: Omit<QuantizeCliOptions, 'output'>): Un
     granularity: oneOf('granularity', opts.granularity, ['layer', 'channel'] as const),
     activationMethod: oneOf<RangeMethod>('act-method', opts.actMethod, RANGE_METHODS),
     weightMethod: oneOf('weight-method', opts.weightMethod, ['max', 'mse'] as const),
+    logitBits: bits('logit-bits', opts.logitBits, 16),
   };
 }
 
