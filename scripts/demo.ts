@@ -63,7 +63,7 @@ async function main(): Promise<void> {
 
   step(`mixed-precision search (fxpqnet, label-free, budget 1% relative top-1) on the ${train.length} training images`);
   const set = await loadSearchSet(train, 25);
-  const outcome = await runSearch(g, stats, set, { strategy: 'fxpqnet', metric: 'kl', budget: 0.01, threads, active: 100 });
+  const outcome = await runSearch(g, stats, set, { strategy: 'fxpqnet', metric: 'agree', budget: 0.01, threads });
   process.stdout.write(`${outcome.evaluations} candidate evaluations in ${outcome.seconds.toFixed(1)} s\n`);
 
   step('lower to integers, write the .fxp file, run the integer engine on the test images');

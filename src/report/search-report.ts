@@ -159,7 +159,7 @@ export async function paretoSvg(points: readonly ParetoPoint[], metric: string, 
 export async function searchSections(model: string, run: SearchRun, pareto?: readonly ParetoPoint[]): Promise<HtmlSection[]> {
   const rows = layerFormatRows(run);
   const sections: HtmlSection[] = [
-    { heading: 'Summary', html: htmlTable(['', ''], summaryRows(model, run)) },
+    { heading: 'Summary', html: htmlTable(['quantity', 'value'], summaryRows(model, run)) },
     {
       heading: 'Costs (per input) against fp32 and uniform 8-bit W/B/A',
       html: htmlTable(['scope', 'memory (bits)', 'vs fp32', 'vs 8-bit', 'mult cost', 'vs 8-bit', 'BOPs', 'vs 8-bit'], costRows(run.cost)),

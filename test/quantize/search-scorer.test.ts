@@ -37,7 +37,7 @@ async function fixture(): Promise<{ g: Graph; stats: Map<number, TensorStats>; s
 test('a candidate scored from its own position equals a full run of the same configuration', async () => {
   const { space, set } = await fixture();
   const small = { ...set, count: 20, chunks: set.chunks.slice(0, 2) };
-  const scorer = await Scorer.create(space, small, { metric: 'kl', threads: 0, chunkSize: 10, marginFactor: 0 });
+  const scorer = await Scorer.create(space, small, { metric: 'kl', threads: 0, chunkSize: 10, z: 0 });
   try {
     const config = uniformConfig(space, { weight: 5, bias: 8, activation: 5 });
     for (const s of space.structures) {
@@ -80,7 +80,7 @@ test('scores and early stops are the same with 0 and 2 worker threads', async ()
 
 test('an early stop returns a lower bound of the exact drop above the bound', async () => {
   const { space, set } = await fixture();
-  const scorer = await Scorer.create(space, set, { metric: 'kl', threads: 0, chunkSize: 5, marginFactor: 0 });
+  const scorer = await Scorer.create(space, set, { metric: 'kl', threads: 0, chunkSize: 5, z: 0 });
   try {
     const config = uniformConfig(space, { weight: 2, bias: 4, activation: 2 });
     await scorer.focus(config, { pos: 0 });

@@ -56,7 +56,7 @@ test('logits that are also a graph output are stored activations and keep the un
 test('a fused 16-bit-logit network runs identically in the engine and the simulation', async () => {
   const g = net(false);
   const { fx } = quantizeUniform(g, await statsOf(g), DEFAULT_UNIFORM);
-  assert.match(fx.meta.logits ?? '', /16-bit/);
+  assert.match(fx.meta?.logits ?? '', /16-bit/);
   const got = createEngine(fx, { kernels: 'ref' }).run([input], { keepAll: true });
   const want = simulate(fx, [input]);
   fx.values.forEach((v, id) => {

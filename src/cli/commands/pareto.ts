@@ -108,7 +108,7 @@ export async function paretoCommand(modelPath: string, opts: ParetoCliOptions): 
     const sections = await searchSections(modelPath, { ...best, float }, points);
     const front = sections.filter((s) => s.heading.startsWith('Pareto') || s.heading.startsWith('Budget'));
     const rest = sections.filter((s) => !front.includes(s));
-    const head = { heading: 'Sweep', html: htmlTable(['', ''], [['model', modelPath], ['strategy / metric', `${base.strategy} / ${base.metric}`], ['budgets', budgets.join(', ')], ['float', float === undefined ? 'n/a' : metric === 'psnr' ? `${float.value.toFixed(3)} dB` : `${(100 * float.value).toFixed(2)}%`], ['evaluation', `${data.name}, ${best.fixed.count} inputs, integer engine`], ['total time', `${seconds.toFixed(1)} s`]]) };
+    const head = { heading: 'Sweep', html: htmlTable(['quantity', 'value'], [['model', modelPath], ['strategy / metric', `${base.strategy} / ${base.metric}`], ['budgets', budgets.join(', ')], ['float', float === undefined ? 'n/a' : metric === 'psnr' ? `${float.value.toFixed(3)} dB` : `${(100 * float.value).toFixed(2)}%`], ['evaluation', `${data.name}, ${best.fixed.count} inputs, integer engine`], ['total time', `${seconds.toFixed(1)} s`]]) };
     writeFileSync(opts.report, htmlPage(`fxp pareto: ${modelPath}`, [head, ...front, { heading: `Largest budget (${best.outcome.budget}) in detail`, html: '' }, ...rest]));
   }
   if (opts.json === true) {

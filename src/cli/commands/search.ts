@@ -78,7 +78,7 @@ export async function searchDataset(model: LoadedModel, opts: SearchCliOptions):
   const limit = int('search-limit', opts.searchLimit, 1);
   if (paths.length === 1 && isIdxDir(first)) {
     const split = oneOf('search-split', opts.searchSplit, ['train', 'test'] as const);
-    return mnistDataset(first, split, { layout: model.layout, limit: limit ?? 2000, offset: int('search-offset', opts.searchOffset) ?? 0 });
+    return mnistDataset(first, split, { layout: model.layout, limit: limit ?? 1000, offset: int('search-offset', opts.searchOffset) ?? 0 });
   }
   const files = paths.flatMap((p) => (statSync(p).isDirectory() ? listImages(p) : [p]));
   const size = int('search-crop', opts.searchCrop, 2) ?? 64;
@@ -102,7 +102,7 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
     metric,
     budget,
     threads: int('threads', opts.threads) ?? availableParallelism(),
-    active: classifier ? (int('active', opts.active, 1) ?? 80) : undefined,
+    active: classifier ? int('active', opts.active, 1) : undefined,
     granularity: oneOf('granularity', opts.granularity, ['layer', 'channel'] as const),
     objective: oneOf<Objective>('objective', opts.objective, OBJECTIVES),
     passes: int('passes', opts.passes, 1),

@@ -39,6 +39,8 @@ export interface DistillStep {
   readonly mseAfter: number;
   /** Largest |e_c| folded into the bias. */
   readonly maxCorrection: number;
+  /** Whether the pass this step belongs to was kept (index.ts checks the whole network). */
+  readonly kept?: boolean;
 }
 
 export interface DistillResult {

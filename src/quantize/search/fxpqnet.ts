@@ -34,6 +34,8 @@ export interface FxpQNetOptions {
   readonly acceptShare?: number;
   /** Most rounds (default 40). */
   readonly maxRounds?: number;
+  /** Classifiers: images the cost of a step is estimated on (a spread prefix of the set; default 300); checks use all. */
+  readonly rankImages?: number;
   readonly onRound?: (r: FxpQNetRound) => void;
 }
 
@@ -49,7 +51,10 @@ export interface FxpQNetResult {
   readonly config: StructFormat[];
   readonly rounds: FxpQNetRound[];
   readonly uniformBits: number;
+  /** The drop on the whole search set. */
   readonly drop: number;
+  /** Accepted configurations undone by the final check. */
+  readonly backedOff: number;
 }
 
 const MAX_BITS = { weight: 16, bias: 32, activation: 16 } as const;
@@ -87,15 +92,21 @@ export async function fxpqnetSearch(scorer: Scorer, opts: FxpQNetOptions, start?
 
   const open = new Set(space.structures.filter((s) => config[s.id]!.wl > minBits).map((s) => s.id));
   const rounds: FxpQNetRound[] = [];
+  // Every accepted configuration, for the final check's back-off.
+  const history: StructFormat[][] = [config];
   for (let round = 1; round <= (opts.maxRounds ?? 40) && open.size > 0; round++) {
     const left = budget - cur.drop;
     const openBefore = open.size;
+    const rankImages = opts.rankImages ?? 300;
+    // Step costs are compared on the same spread prefix of the set (scorer.ts).
+    await scorer.focus(config, { pos: 0 });
+    const base = await scorer.score(config, undefined, undefined, { maxImages: rankImages });
     const steps: { sid: number; f: StructFormat; dDrop: number; cost: number }[] = [];
     for (const s of space.structures) {
       if (!open.has(s.id)) continue;
       const f = lowerOne(space, s, config[s.id]!);
       await scorer.focusOn(config, s.id);
-      const sc = await scorer.score(config, { sid: s.id, f }, { value: budget });
+      const sc = await scorer.score(config, { sid: s.id, f }, { value: budget }, { maxImages: rankImages });
       if (sc.drop > budget) {
         open.delete(s.id);
         continue;
@@ -105,7 +116,7 @@ export async function fxpqnetSearch(scorer: Scorer, opts: FxpQNetOptions, start?
         open.delete(s.id);
         continue;
       }
-      steps.push({ sid: s.id, f, dDrop: Math.max(0, sc.drop - cur.drop), cost: (sc.rank - cur.rank) / saving });
+      steps.push({ sid: s.id, f, dDrop: Math.max(0, sc.drop - base.drop), cost: (sc.rank - base.rank) / saving });
     }
     steps.sort((a, b) => a.cost - b.cost || a.sid - b.sid);
     let take: typeof steps = [];
@@ -125,6 +136,7 @@ export async function fxpqnetSearch(scorer: Scorer, opts: FxpQNetOptions, start?
       if (sc.drop <= budget) {
         config = trial;
         cur = sc;
+        history.push(config);
         accepted = take.length;
         for (const st of take) if (st.f.wl <= minBits) open.delete(st.sid);
         break;
@@ -141,5 +153,16 @@ export async function fxpqnetSearch(scorer: Scorer, opts: FxpQNetOptions, start?
     opts.onRound?.(r);
     if (accepted === 0 && open.size === openBefore) break;
   }
-  return { config, rounds, uniformBits, drop: cur.drop };
+  // Acceptance checks may stop early on a confident estimate (scorer.ts); the
+  // result is checked on the whole search set, backing off through the accepted
+  // configurations until one is within the budget.
+  let backedOff = 0;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const exact = await scoreAll(scorer, history[i]!);
+    config = history[i]!;
+    cur = exact;
+    if (exact.drop <= budget) break;
+    backedOff++;
+  }
+  return { config, rounds, uniformBits, drop: cur.drop, backedOff };
 }

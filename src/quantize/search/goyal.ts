@@ -22,7 +22,7 @@
  */
 import type { Override } from './fake-quant.js';
 import type { Entry } from './positions.js';
-import type { Bound, Score } from './scorer.js';
+import type { Bound, Score, ScoreOptions } from './scorer.js';
 import { startFl, type Config, type SearchSpace, type StructFormat, type Structure, type StructureKind } from './space.js';
 
 /** What the strategies need of a scorer (scorer.ts; tests substitute a synthetic one). */
@@ -30,7 +30,7 @@ export interface ScoreSource {
   readonly space: SearchSpace;
   focus(config: Config, entry: Entry): Promise<void>;
   focusOn(config: Config, sid: number): Promise<void>;
-  score(config: Config, override?: Override, bound?: Bound): Promise<Score>;
+  score(config: Config, override?: Override, bound?: Bound, opts?: ScoreOptions): Promise<Score>;
 }
 
 export interface GoyalOptions {

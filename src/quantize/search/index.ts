@@ -40,7 +40,8 @@ export interface SearchOptions extends SpaceOptions {
   readonly chunkSize?: number;
   /** Classifiers: images scored, the smallest float margins of the set (scorer.ts). */
   readonly active?: number;
-  readonly marginFactor?: number;
+  /** Classifiers: standard errors a confident early stop needs (scorer.ts; default 2, 0 disables). */
+  readonly z?: number;
   readonly objective?: Objective;
   readonly goyal?: Omit<GoyalOptions, 'budget' | 'onStructure'>;
   readonly fxpqnet?: Omit<FxpQNetOptions, 'budget' | 'objective' | 'onRound'>;
@@ -73,6 +74,16 @@ export interface SearchOutcome {
   readonly goyal?: GoyalStep[] | undefined;
   readonly rounds?: FxpQNetRound[] | undefined;
   readonly distill?: DistillStep[] | undefined;
+  /** Per pass: the network before and after self-distillation on the whole search set, and whether it was kept. */
+  readonly distillChecks?: DistillCheck[] | undefined;
+}
+
+export interface DistillCheck {
+  readonly rankBefore: number;
+  readonly rankAfter: number;
+  readonly dropBefore: number;
+  readonly dropAfter: number;
+  readonly kept: boolean;
 }
 
 function checkSet(set: SearchSet, metric: SearchMetric): void {
@@ -93,7 +104,7 @@ export async function createScorer(g: Graph, stats: ReadonlyMap<number, TensorSt
     threads: opts.threads,
     chunkSize: opts.chunkSize,
     active: opts.active,
-    marginFactor: opts.marginFactor,
+    z: opts.z,
     onImages: (n) => {
       images = n;
       opts.onProgress?.({ phase: 'setup', images });
@@ -128,6 +139,7 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
   }
   const rounds: FxpQNetRound[] = [];
   const distilled: DistillStep[] = [];
+  const distillChecks: DistillCheck[] = [];
   let config: StructFormat[] | undefined;
   const passes = Math.max(1, opts.passes ?? 1);
   for (let pass = 0; pass < passes; pass++) {
@@ -139,9 +151,19 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
     rounds.push(...r.rounds);
     config = r.config;
     if (opts.distill === false) break;
+    // Self-distillation is kept only if it brings the network closer to the float
+    // one on the whole search set and keeps it within the budget.
+    const before = scorer.space.graph;
+    await scorer.focus(config, { pos: 0 });
+    const plain = await scorer.score(config);
     const d = await distill(scorer, config, { onLayer: (step, done, total) => opts.onProgress?.({ phase: 'distill', done, total, step }) });
-    distilled.push(...d.steps);
-    config = d.config;
+    await scorer.focus(d.config, { pos: 0 });
+    const corrected = await scorer.score(d.config);
+    const keep = corrected.drop <= opts.budget && corrected.rank <= plain.rank;
+    distilled.push(...d.steps.map((st) => ({ ...st, kept: keep })));
+    distillChecks.push({ rankBefore: plain.rank, rankAfter: corrected.rank, dropBefore: plain.drop, dropAfter: corrected.drop, kept: keep });
+    if (keep) config = d.config;
+    else await scorer.resetGraph(before);
   }
   await scorer.focus(config!, { pos: 0 });
   const final = await scorer.score(config!);
@@ -156,6 +178,7 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
     evaluations: scorer.evaluations - evals0,
     rounds,
     distill: opts.distill === false ? undefined : distilled,
+    distillChecks: opts.distill === false ? undefined : distillChecks,
   };
 }
 

@@ -3,21 +3,23 @@
  * Each metric gives, per chunk of images:
  *   drop  — the budgeted quantity (see `normalizer`): the accuracy drop, its
  *           label-free estimate, the PSNR drop, or the output MSE;
- *   rank  — a smooth error for ranking candidates (FxP-QNet's cost per bit);
- *   delta — classifiers: the largest change of a class probability (scorer.ts
- *           stops once the remaining images' margins are far above it).
+ *   dropSq — the sum of squared image terms, for the scorer's confidence bounds;
+ *   rank  — a smooth error for ranking candidates (FxP-QNet's cost per bit).
  * The scorer leaves out images the float network gets wrong for 'top1' (they
  * could only turn right), so every per-image term of 'top1', 'kl' and 'mse' is
- * >= 0 and a partial sum bounds the final one from below; 'soft' and 'agree'
- * terms are >= p_f[t] - 1 (chunkSlack); 'psnr' is not bounded.
+ * >= 0, as are those of 'soft' and 'agree', and a partial sum bounds the final
+ * one from below; 'psnr' is not bounded.
  *
- * 'agree' (label-free): drop = sum p_f[top_f] - q[top_f], normalized by sum
- *                   p_f[top_f]: how much probability the quantized network takes
- *                   from the float network's answer, relative (soft top-1
- *                   agreement); rank = KL(p_f || q). Smooth: every image
- *                   counts, not just the ones that flip.
- * 'soft' (labels):  the same with the label: sum p_f[y] - q[y] over sum p_f[y],
- *                   the relative loss of expected accuracy; rank = cross-entropy.
+ * 'agree' (label-free): drop = sum max(0, p_f[top_f] - q[top_f]), normalized by
+ *                   sum p_f[top_f]: how much probability the quantized network
+ *                   takes from the float network's answer, relative (soft top-1
+ *                   agreement); rank = KL(p_f || q). Smooth: every image counts,
+ *                   not just the ones that flip. An image whose answer gets
+ *                   surer counts 0, not as a gain: a sharper output is not a
+ *                   more accurate one, and a search would spend such gains.
+ * 'soft' (labels):  the same with the label: sum max(0, p_f[y] - q[y]) over
+ *                   sum p_f[y], a relative loss of expected accuracy; rank =
+ *                   cross-entropy.
  * 'top1' (labels):  drop = #(float right, quantized wrong) - #(float wrong,
  *                   quantized right); normalized by #(float right) this is the
  *                   relative top-1 loss (acc_f - acc_q) / acc_f;
@@ -50,10 +52,11 @@ export function isClassMetric(m: SearchMetric): boolean {
 
 export interface ChunkSums {
   readonly n: number;
+  /** Sum of the images' weighted drop terms u_i. */
   readonly drop: number;
+  /** Sum of u_i^2 (the scorer's confidence bounds). */
+  readonly dropSq: number;
   readonly rank: number;
-  /** Classifiers: the largest change of any class probability against the float network. */
-  readonly delta: number;
 }
 
 /** Per chunk: what the metric compares against, computed once from the float network. */
@@ -125,6 +128,20 @@ export function imagePsnrs(out: Tensor, targets: readonly Uint8Image[]): Float64
   });
 }
 
+class Sums {
+  private drop = 0;
+  private dropSq = 0;
+  private rank = 0;
+  add(u: number, rank: number): void {
+    this.drop += u;
+    this.dropSq += u * u;
+    this.rank += rank;
+  }
+  done(n: number): ChunkSums {
+    return { n, drop: this.drop, dropSq: this.dropSq, rank: this.rank };
+  }
+}
+
 /** The sums of one chunk. `isProb`: the output rows are probabilities (the graph ends in Softmax). */
 export function chunkSums(metric: SearchMetric, out: Tensor, ref: ChunkRef, isProb: boolean): ChunkSums {
   const { n, k } = rows(out);
@@ -133,9 +150,7 @@ export function chunkSums(metric: SearchMetric, out: Tensor, ref: ChunkRef, isPr
     case 'agree': {
       const labels = ref.labels;
       if (metric === 'soft' && labels === undefined) throw new FxpError("metric 'soft' needs labels");
-      let drop = 0;
-      let rank = 0;
-      let delta = 0;
+      const acc = new Sums();
       const p = new Float64Array(k);
       const q = new Float64Array(k);
       for (let r = 0; r < n; r++) {
@@ -143,72 +158,58 @@ export function chunkSums(metric: SearchMetric, out: Tensor, ref: ChunkRef, isPr
         probs(ref.ref, r, k, isProb, p);
         probs(out, r, k, isProb, q);
         const t = metric === 'soft' ? labels![r]! : argmaxRow(ref.ref, r, k);
-        drop += w * (p[t]! - q[t]!);
-        for (let j = 0; j < k; j++) {
-          delta = Math.max(delta, Math.abs(q[j]! - p[j]!));
-          if (metric === 'agree' && p[j]! > 0) rank += w * p[j]! * (Math.log(Math.max(p[j]!, EPS)) - Math.log(Math.max(q[j]!, EPS)));
-        }
-        if (metric === 'soft') rank -= w * Math.log(Math.max(q[t]!, EPS));
+        let rank = 0;
+        if (metric === 'soft') rank = -Math.log(Math.max(q[t]!, EPS));
+        else for (let j = 0; j < k; j++) if (p[j]! > 0) rank += p[j]! * (Math.log(Math.max(p[j]!, EPS)) - Math.log(Math.max(q[j]!, EPS)));
+        acc.add(w * Math.max(0, p[t]! - q[t]!), w * rank);
       }
-      return { n, drop, rank, delta };
+      return acc.done(n);
     }
     case 'top1': {
       const labels = ref.labels;
       if (labels === undefined) throw new FxpError("metric 'top1' needs labels");
-      let drop = 0;
-      let rank = 0;
-      let delta = 0;
-      const p = new Float64Array(k);
+      const acc = new Sums();
       const q = new Float64Array(k);
       for (let r = 0; r < n; r++) {
         const w = ref.weights?.[r] ?? 1;
         const fRight = argmaxRow(ref.ref, r, k) === labels[r];
         const qRight = argmaxRow(out, r, k) === labels[r];
-        if (fRight && !qRight) drop += w;
-        if (!fRight && qRight) drop -= w;
-        probs(ref.ref, r, k, isProb, p);
         probs(out, r, k, isProb, q);
-        for (let j = 0; j < k; j++) delta = Math.max(delta, Math.abs(q[j]! - p[j]!));
-        rank -= w * Math.log(Math.max(q[labels[r]!]!, EPS));
+        acc.add(w * ((fRight && !qRight ? 1 : 0) - (!fRight && qRight ? 1 : 0)), -w * Math.log(Math.max(q[labels[r]!]!, EPS)));
       }
-      return { n, drop, rank, delta };
+      return acc.done(n);
     }
     case 'kl': {
-      let drop = 0;
-      let rank = 0;
-      let delta = 0;
+      const acc = new Sums();
       const p = new Float64Array(k);
       const q = new Float64Array(k);
       for (let r = 0; r < n; r++) {
         const w = ref.weights?.[r] ?? 1;
         probs(ref.ref, r, k, isProb, p);
         probs(out, r, k, isProb, q);
-        drop += w * (p[argmaxRow(ref.ref, r, k)]! - p[argmaxRow(out, r, k)]!);
-        for (let j = 0; j < k; j++) {
-          delta = Math.max(delta, Math.abs(q[j]! - p[j]!));
-          if (p[j]! > 0) rank += w * p[j]! * (Math.log(Math.max(p[j]!, EPS)) - Math.log(Math.max(q[j]!, EPS)));
-        }
+        let rank = 0;
+        for (let j = 0; j < k; j++) if (p[j]! > 0) rank += p[j]! * (Math.log(Math.max(p[j]!, EPS)) - Math.log(Math.max(q[j]!, EPS)));
+        acc.add(w * (p[argmaxRow(ref.ref, r, k)]! - p[argmaxRow(out, r, k)]!), w * rank);
       }
-      return { n, drop, rank, delta };
+      return acc.done(n);
     }
     case 'psnr': {
       const targets = ref.targets;
       const refPsnr = ref.refPsnr;
       if (targets === undefined || refPsnr === undefined) throw new FxpError("metric 'psnr' needs target images");
       const ps = imagePsnrs(out, targets);
-      let drop = 0;
-      let rank = 0;
-      for (let i = 0; i < ps.length; i++) {
-        drop += refPsnr[i]! - ps[i]!;
-        rank += imageMse(out, ref.ref, i);
-      }
-      return { n: ps.length, drop, rank, delta: 0 };
+      const acc = new Sums();
+      for (let i = 0; i < ps.length; i++) acc.add(refPsnr[i]! - ps[i]!, imageMse(out, ref.ref, i));
+      return acc.done(ps.length);
     }
     case 'mse': {
       const m = out.shape[0] ?? 0;
-      let s = 0;
-      for (let i = 0; i < m; i++) s += imageMse(out, ref.ref, i);
-      return { n: m, drop: s, rank: s, delta: 0 };
+      const acc = new Sums();
+      for (let i = 0; i < m; i++) {
+        const e = imageMse(out, ref.ref, i);
+        acc.add(e, e);
+      }
+      return acc.done(m);
     }
   }
 }
@@ -242,21 +243,9 @@ export function normalizer(metric: SearchMetric, ref: ChunkRef, isProb: boolean)
   return n;
 }
 
-/**
- * How far a chunk could still lower the drop: for 'soft' and 'agree' an image's
- * term p_f[t] - q[t] is at least p_f[t] - 1; 'psnr' is unbounded; else 0.
- */
-export function chunkSlack(metric: SearchMetric, ref: ChunkRef, isProb: boolean): number {
-  if (metric === 'psnr') return Infinity;
-  if (metric !== 'soft' && metric !== 'agree') return 0;
-  const { n, k } = rows(ref.ref);
-  const p = new Float64Array(k);
-  let s = 0;
-  for (let r = 0; r < n; r++) {
-    probs(ref.ref, r, k, isProb, p);
-    s += (ref.weights?.[r] ?? 1) * (1 - p[metric === 'soft' ? ref.labels![r]! : argmaxRow(ref.ref, r, k)]!);
-  }
-  return s;
+/** How far a chunk could still lower the drop: 'psnr' is unbounded, every other term is >= 0. */
+export function chunkSlack(metric: SearchMetric): number {
+  return metric === 'psnr' ? Infinity : 0;
 }
 
 /** Float probability margin (top minus runner-up) of row r: the change a prediction needs to flip is at least half of it. */

@@ -7,16 +7,21 @@
  *     nodes in between;
  *   - threads: the search set is cut into chunks, chunk c lives on shard
  *     c mod threads;
- *   - early stop: chunks are scored in rounds of ROUND chunks in a fixed order,
- *     and after each round a lower bound of the final drop (metric.ts: the sum so
- *     far minus what later chunks could still take back) is compared with the
- *     caller's bound; a candidate that cannot pass stops there.
+ *   - early stop: chunks are scored in rounds of ROUND chunks in a fixed order.
+ *     After each round, a candidate stops when it cannot pass the caller's bound:
+ *     surely (a lower bound of the final drop: the sum so far minus what later
+ *     chunks could still take back, metric.ts), or, for classifiers, with the
+ *     confidence of Z standard errors of the estimate so far; and, for a plain
+ *     pass/fail bound, when it passes with that confidence.
+ *
+ * For classifiers, the images are sorted by float margin and dealt to the
+ * chunks in turn (image i to chunk i mod chunks), so every prefix of chunks is a
+ * sample spread over all margins and the drop of a prefix, scaled up, estimates
+ * the drop of all of them.
  *
  * Results do not depend on the number of threads: a chunk's sums depend only on
- * the chunk, the rounds are the same whatever the threads, and so is every
- * early-stop decision and the bound it returns. For classifiers the images are
- * put in order of difficulty first (metric.ts), so a bad candidate fails on the
- * first rounds.
+ * the chunk, the rounds are the same whatever the threads, sums are added in
+ * chunk order, and so is every early-stop decision and the value it returns.
  */
 import { FxpError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
@@ -31,6 +36,8 @@ import type { Config, SearchSpace, StructFormat } from './space.js';
 
 /** Chunks per early-stop round. Fixed, so rounds (and results) are the same for any thread count. */
 export const ROUND = 4;
+/** Images a confident early stop needs at least. */
+export const MIN_IMAGES = 100;
 
 export interface ScorerOptions {
   readonly metric: SearchMetric;
@@ -39,21 +46,13 @@ export interface ScorerOptions {
   /** Images per chunk (default 25). */
   readonly chunkSize?: number;
   /**
-   * Classifiers: score only this many images of the set (default: all): the
-   * `hardShare` of them with the smallest float margins, each standing for
-   * itself, and the rest a systematic sample over the margins of all the others,
-   * each standing for its share of them. Drops stay normalized over the set.
+   * Classifiers: score only this many images of the set (default: all), an
+   * evenly spaced sample over the float margins, each standing for its share of
+   * the set; drops stay normalized over the whole set.
    */
   readonly active?: number;
-  /** Fraction of the active images taken by smallest margin (default 0: a systematic sample over all margins). */
-  readonly hardShare?: number;
-  /**
-   * Classifiers: stop scoring a candidate once every image left has a float
-   * margin (top minus runner-up probability) above this multiple of the largest
-   * probability change seen so far; those images are taken as unchanged (a
-   * flip needs a change of half the margin). 0 disables. Default 4.
-   */
-  readonly marginFactor?: number;
+  /** Classifiers: standard errors a confident early stop needs (default 2; 0 disables). */
+  readonly z?: number;
   /** Called after every round with the number of images run so far. */
   readonly onImages?: (images: number) => void;
 }
@@ -66,10 +65,19 @@ export interface Score {
   readonly exact: boolean;
 }
 
-/** Stop scoring once the drop is sure to exceed `value` (or to reach it, when `strict`). */
+/**
+ * Stop scoring once the drop is sure to exceed `value` (or to reach it, when
+ * `strict`: the caller looks for the least drop, so a candidate is out once it
+ * cannot be below `value`; such a bound never stops a candidate for passing).
+ */
 export interface Bound {
   readonly value: number;
   readonly strict?: boolean;
+}
+
+export interface ScoreOptions {
+  /** Classifiers: score at most this many images (a prefix, scaled up; for ranking). */
+  readonly maxImages?: number;
 }
 
 function isProbOutput(space: SearchSpace): boolean {
@@ -109,10 +117,9 @@ export class Scorer {
     /** What drop sums are divided by (metric.ts normalizer). */
     readonly norm: number,
     private readonly slack: readonly number[],
-    /** Smallest float margin in each chunk (classifiers; Infinity otherwise). */
-    private readonly minMargin: readonly number[],
     /** Images the active ones stand for (rank sums are divided by it). */
     private readonly weight: number,
+    private readonly classifier: boolean,
   ) {}
 
   static async create(space: SearchSpace, set: SearchSet, opts: ScorerOptions): Promise<Scorer> {
@@ -137,20 +144,14 @@ export class Scorer {
       let chunks: ChunkInput[] = set.chunks.map((c, i) => ({ ...c, id: i, ref: outs[i]! }));
       let norm = 0;
       for (const c of chunks) norm += normalizer(opts.metric, { labels: c.labels, targets: c.targets, ref: c.ref! }, isProb);
-      if (isClassMetric(opts.metric)) chunks = reorder(chunks, opts.metric, isProb, opts.chunkSize ?? 25, opts.active ?? Infinity, opts.hardShare ?? 0);
-      await Promise.all(Array.from({ length: pool.size }, (_, s) => pool.call(s, { type: 'load', chunks: chunks.filter((c) => shardOf(c.id) === s) })));
-      const slack = chunks.map((c) => chunkSlack(opts.metric, { labels: c.labels, ref: c.ref!, weights: c.weights }, isProb));
       const classifier = isClassMetric(opts.metric);
-      const minMargin = chunks.map((c) => {
-        if (!classifier) return Infinity;
-        let m = Infinity;
-        for (let r = 0; r < (c.ref!.shape[0] ?? 0); r++) m = Math.min(m, margin(c.ref!, r, isProb));
-        return m;
-      });
+      if (classifier) chunks = reorder(chunks, opts.metric, isProb, opts.chunkSize ?? 25, opts.active ?? Infinity);
+      await Promise.all(Array.from({ length: pool.size }, (_, s) => pool.call(s, { type: 'load', chunks: chunks.filter((c) => shardOf(c.id) === s) })));
+      const slack = chunks.map(() => chunkSlack(opts.metric));
       const count = chunks.reduce((s, c) => s + (c.input.shape[0] ?? 0), 0);
       const weight = chunks.reduce((s, c) => s + (c.weights?.reduce((a, w) => a + w, 0) ?? c.input.shape[0] ?? 0), 0);
       if (!(norm > 0)) throw new FxpError(`search set '${set.name}' gives the float network nothing to lose (${opts.metric} normalizer ${norm})`);
-      const scorer = new Scorer(space, pool, opts, count, chunks.length, norm, slack, minMargin, weight);
+      const scorer = new Scorer(space, pool, opts, count, chunks.length, norm, slack, weight, classifier);
       scorer.setCount = set.count;
       return scorer;
     } catch (err) {
@@ -182,7 +183,7 @@ export class Scorer {
   }
 
   /** Scores `config` (with `override`) from the focused position; stops early past `bound`. */
-  async score(config: Config, override?: Override, bound?: Bound): Promise<Score> {
+  async score(config: Config, override?: Override, bound?: Bound, so: ScoreOptions = {}): Promise<Score> {
     const c = this.cached;
     if (c === undefined) throw new FxpError('internal: score() before focus()');
     if (override !== undefined) {
@@ -195,10 +196,12 @@ export class Scorer {
     }
     this.evaluations++;
     let drop = 0;
+    let dropSq = 0;
     let rank = 0;
-    let delta = 0;
+    let n = 0;
     let remaining = this.slack.reduce((s, x) => s + x, 0);
-    const factor = this.opts.marginFactor ?? 4;
+    const z = this.opts.z ?? 2;
+    const max = this.classifier ? (so.maxImages ?? Infinity) : Infinity;
     for (let start = 0; start < this.chunkCount; start += ROUND) {
       const ids = Array.from({ length: Math.min(ROUND, this.chunkCount - start) }, (_, i) => start + i);
       const byId = new Map<number, ChunkSums>();
@@ -214,19 +217,26 @@ export class Scorer {
       for (const id of ids) {
         const sums = byId.get(id)!;
         drop += sums.drop;
+        dropSq += sums.dropSq;
         rank += sums.rank;
-        delta = Math.max(delta, sums.delta);
-        this.images += sums.n;
+        n += sums.n;
+        remaining -= this.slack[id]!;
       }
-      for (const id of ids) remaining -= this.slack[id]!;
+      this.images += ids.reduce((t, id) => t + byId.get(id)!.n, 0);
       this.opts.onImages?.(this.images);
+      if (start + ROUND >= this.chunkCount) break;
       const lower = (drop - remaining) / this.norm;
-      const last = start + ROUND >= this.chunkCount;
-      if (!last && bound !== undefined && (bound.strict === true ? lower >= bound.value : lower > bound.value)) {
-        return { drop: lower, rank: rank / this.weight, exact: false };
-      }
-      const next = this.minMargin[start + ROUND];
-      if (!last && factor > 0 && remaining === 0 && next !== undefined && next > factor * delta) break;
+      const fails = (x: number): boolean => bound !== undefined && (bound.strict === true ? x >= bound.value : x > bound.value);
+      if (fails(lower)) return { drop: lower, rank: rank / this.weight, exact: false };
+      if (!this.classifier || n < MIN_IMAGES) continue;
+      // The prefix is a spread sample of the active images: scale its mean up.
+      const scale = this.count / n;
+      const est = (drop * scale) / this.norm;
+      const variance = Math.max(0, dropSq / n - (drop / n) ** 2) * (n / Math.max(1, n - 1));
+      const se = (this.count * Math.sqrt(variance / n)) / this.norm;
+      if (z > 0 && fails(est - z * se)) return { drop: est, rank: (rank * scale) / this.weight, exact: false };
+      if (z > 0 && bound !== undefined && bound.strict !== true && est + z * se < bound.value) return { drop: est, rank: (rank * scale) / this.weight, exact: true };
+      if (n >= max) return { drop: est, rank: (rank * scale) / this.weight, exact: true };
     }
     return { drop: drop / this.norm, rank: rank / this.weight, exact: true };
   }
@@ -291,13 +301,13 @@ function floatRight(ref: Tensor, r: number, labels: Int32Array | undefined): boo
 }
 
 /**
- * Regroups classifier images into chunks by float margin, smallest first
- * (stable), keeping `keep` of them: the hardest `hard * keep`, then an evenly
- * spaced sample of the rest with weights that make it stand for all of them.
- * 'top1' keeps only images the float network gets right: a wrong one can only
- * turn right, so leaving it out over-estimates the drop.
+ * Regroups classifier images into chunks: sorted by float margin, the `keep`
+ * of them evenly spaced over the margins (each standing for total/keep images),
+ * dealt to the chunks in turn, so every prefix of chunks spreads over all
+ * margins. 'top1' keeps only images the float network gets right: a wrong one
+ * can only turn right, so leaving it out over-estimates the drop.
  */
-function reorder(chunks: readonly ChunkInput[], metric: SearchMetric, isProb: boolean, size: number, keep: number, hard: number): ChunkInput[] {
+function reorder(chunks: readonly ChunkInput[], metric: SearchMetric, isProb: boolean, size: number, keep: number): ChunkInput[] {
   const items: { input: Float32Array; ref: Float32Array; label: number | undefined; key: number; index: number }[] = [];
   for (const c of chunks) {
     const n = c.input.shape[0] ?? 0;
@@ -311,23 +321,19 @@ function reorder(chunks: readonly ChunkInput[], metric: SearchMetric, isProb: bo
   items.sort((a, b) => a.key - b.key || a.index - b.index);
   const total = items.length;
   const k = Math.min(total, Math.max(1, keep));
-  const h = k === total ? k : Math.min(k, Math.max(1, Math.round(k * hard)));
-  const chosen: { item: (typeof items)[number]; weight: number }[] = items.slice(0, h).map((item) => ({ item, weight: 1 }));
-  const rest = total - h;
-  const r = k - h;
-  for (let i = 0; i < r; i++) chosen.push({ item: items[h + Math.floor(((i + 0.5) * rest) / r)]!, weight: rest / r });
+  const chosen = Array.from({ length: k }, (_, i) => items[Math.floor(((i + 0.5) * total) / k)]!);
+  const nChunks = Math.ceil(k / size);
   const first = chunks[0]!;
-  const out: ChunkInput[] = [];
-  for (let i = 0; i < chosen.length; i += size) {
-    const part = chosen.slice(i, i + size);
-    const labels = part.every((p) => p.item.label !== undefined) ? Int32Array.from(part, (p) => p.item.label!) : undefined;
-    out.push({
-      id: out.length,
-      input: stack(part.map((p) => p.item.input), first.input.shape),
+  const weight = total / k;
+  return Array.from({ length: nChunks }, (_, id) => {
+    const part = chosen.filter((_, i) => i % nChunks === id);
+    const labels = part.every((p) => p.label !== undefined) ? Int32Array.from(part, (p) => p.label!) : undefined;
+    return {
+      id,
+      input: stack(part.map((p) => p.input), first.input.shape),
       labels,
-      ref: stack(part.map((p) => p.item.ref), first.ref!.shape),
-      weights: Float64Array.from(part, (p) => p.weight),
-    });
-  }
-  return out;
+      ref: stack(part.map((p) => p.ref), first.ref!.shape),
+      weights: new Float64Array(part.length).fill(weight),
+    };
+  });
 }
