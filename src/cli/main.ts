@@ -16,6 +16,7 @@ import { searchCommand } from './commands/search.js';
 import { runCommand } from './commands/run.js';
 import { sweepCommand } from './commands/sweep.js';
 import { addCalibrationOptions } from './calibration.js';
+import { addCodecCommand } from './commands/codec.js';
 
 const program = new Command();
 program
@@ -203,6 +204,8 @@ addSearchOptions(
     .option('--out-dir <dir>', 'also write each budget\'s .fxp model here'),
 ).action(paretoCommand);
 
+addCodecCommand(program);
+
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
@@ -220,5 +223,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 }
+
+// `fxp ... | head`: a closed pipe ends the output quietly, as for other Unix tools.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 process.exitCode = await main(process.argv);

@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+"""Train the float mean-scale hyperprior codec (model in scripts/codec/codec_model.py).
+
+Loss: lambda * 255^2 * MSE(x, x_hat) + bpp, bpp = -(sum log2 p(y~) + sum log2 p(z~)) / pixels,
+with additive U(-0.5, 0.5) noise on y and z during training; Adam on the main
+parameters (grad-norm clipped to 1.0) and a separate Adam (lr 1e-3) on the
+factorized prior's quantiles minimizing the aux loss.
+
+Data: scripts/codec/prepare_data.py -> /work/codec-data/train_128.npy (uint8 NHWC crops of
+Debian wallpaper photographs) and val_256.npy (held-out images). Random h/v flips.
+
+Commands used for the shipped models (CPU, 2 threads shared with other jobs, nice'd;
+checkpoints outside the repo). scripts/codec/run_all.sh ran steps 1-2a, then
+scripts/codec/run_finetune.sh ran step 2b:
+
+  /usr/bin/python3 scripts/codec/prepare_data.py --out /work/codec-data
+  # 1) base model at the geometric-middle lambda 0.0094, 36 min (2077 iterations)
+  nice -n 15 /usr/bin/python3 scripts/codec/train.py --lambda 0.0094 --minutes 36 \\
+      --lr 5e-4 --lr-final 2e-4 --batch 8 --N 64 --M 128 --clip 4 --out /work/codec-ckpt/base.pt
+  # 2a) q1 only (too small an lr: the rate point hardly moved; kept as q1's first stage)
+  nice -n 15 /usr/bin/python3 scripts/codec/train.py --init /work/codec-ckpt/base.pt \\
+      --lambda 0.0035 --minutes 6 --lr 2e-4 --lr-final 5e-5 --batch 8 --out /work/codec-ckpt/q1.pt
+  # 2b) per-quality fine-tunes, lr 5e-4 -> 2e-4 (linear in time):
+  #     q4: --init base.pt --lambda 0.025  --minutes 6
+  #     q1: --init q1.pt   --lambda 0.0035 --minutes 5   (continues 2a)
+  #     q3: --init base.pt --lambda 0.013  --minutes 4
+  #     q2: --init base.pt --lambda 0.0067 --minutes 4   (63 it, still transient), then
+  #         --init q2_stage1.pt --lambda 0.0067 --minutes 4.5 --lr 1.5e-4 --lr-final 5e-5
+  nice -n 15 /usr/bin/python3 scripts/codec/train.py --init /work/codec-ckpt/base.pt \\
+      --lambda 0.025 --minutes 6 --lr 5e-4 --lr-final 2e-4 --batch 8 --out /work/codec-ckpt/q4.pt
+  # 3) export and float evaluation on Kodak
+  /usr/bin/python3 scripts/codec/export.py --ckpt /work/codec-ckpt/q4.pt --quality 4   # ... q1..q3
+  /usr/bin/python3 scripts/codec/eval_float.py
+
+(iterations / seconds per quality are in models/codec/q*/meta.json; the logs are
+models/codec/base_train.log and models/codec/q*/train.log (last stage), q1/q2 also train_stage1.log).
+
+Speed note: Debian's torch links the reference BLAS; nn.ConvTranspose2d is ~9x slower than
+the MKL-DNN Conv2d path, so the model computes its transposed convolutions in the identical
+sub-pixel form (3x3 Conv2d + PixelShuffle) during training; see codec_model.py.
+
+--init loads weights only (fresh optimizer, new lambda); --resume also restores the
+optimizer state, iteration counter and elapsed time and continues the same run.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from codec_model import Codec, load_checkpoint, rd_terms  # noqa: E402
+
+
+def evaluate(model, val, lmbda, batch=4):
+    """Held-out evaluation with test-time quantization (round), estimated rate."""
+    model.eval()
+    tot = {'loss': 0.0, 'bpp': 0.0, 'mse': 0.0, 'psnr': 0.0}
+    n = 0
+    with torch.no_grad():
+        for i in range(0, len(val), batch):
+            x = torch.from_numpy(val[i:i + batch]).permute(0, 3, 1, 2).float() / 255.0
+            out = model(x, noise=False)
+            for j in range(x.shape[0]):
+                o = {k: v[j:j + 1] for k, v in out.items()}
+                loss, bpp, _ = rd_terms(o, x[j:j + 1], lmbda)
+                xh = torch.clamp(torch.round(o['x_hat'] * 255), 0, 255) / 255.0
+                mse8 = torch.mean((xh - x[j:j + 1]) ** 2).item()
+                tot['loss'] += loss.item()
+                tot['bpp'] += bpp.item()
+                tot['mse'] += mse8
+                tot['psnr'] += 10 * math.log10(1.0 / max(mse8, 1e-12))
+                n += 1
+    model.train()
+    return {k: v / n for k, v in tot.items()}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--lambda', dest='lmbda', type=float, required=True,
+                    help='rate-distortion weight: loss = lambda*255^2*MSE + bpp '
+                         '(0.0035, 0.0067, 0.013, 0.025 for quality 1..4)')
+    ap.add_argument('--minutes', type=float, default=10.0, help='wall-clock training budget (minutes)')
+    ap.add_argument('--max-iters', type=int, default=0, help='stop after this many iterations (0: no limit)')
+    ap.add_argument('--data', default='/work/codec-data', help='directory with train_128.npy and val_256.npy')
+    ap.add_argument('--out', required=True, help='checkpoint to write (.pt; keep it outside the repo)')
+    ap.add_argument('--init', help='start from this checkpoint\'s weights (fresh optimizer)')
+    ap.add_argument('--resume', help='continue this checkpoint (weights, optimizers, counters)')
+    ap.add_argument('--N', type=int, default=64, help='channels of the transforms and of z')
+    ap.add_argument('--M', type=int, default=128, help='channels of y')
+    ap.add_argument('--clip', type=float, default=4.0, help='activation clip c: act = Clip(0, c)')
+    ap.add_argument('--lr', type=float, default=3e-4, help='Adam learning rate (main parameters)')
+    ap.add_argument('--lr-final', type=float, default=None,
+                    help='if set, the lr decays linearly (in time) to this value by the end of the budget')
+    ap.add_argument('--aux-lr', type=float, default=1e-3, help='Adam lr for the prior quantiles (aux loss)')
+    ap.add_argument('--batch', type=int, default=8)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--log-every', type=int, default=50)
+    ap.add_argument('--save-minutes', type=float, default=5.0, help='checkpoint interval')
+    ap.add_argument('--val-crops', type=int, default=64, help='held-out crops used for the final evaluation')
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+
+    train = np.load(os.path.join(args.data, 'train_128.npy'), mmap_mode='r')
+    train = np.ascontiguousarray(train)
+    val = np.load(os.path.join(args.data, 'val_256.npy'))[:args.val_crops]
+    with open(os.path.join(args.data, 'sources.json')) as fh:
+        sources = json.load(fh)
+
+    history = []
+    it = 0
+    elapsed_before = 0.0
+    if args.resume:
+        model, ck = load_checkpoint(args.resume)
+    elif args.init:
+        model, ck = load_checkpoint(args.init)
+        history = ck.get('history', [])
+        elapsed_before = 0.0
+    else:
+        model, ck = Codec(args.N, args.M, args.clip), None
+    opt = torch.optim.Adam(model.main_parameters(), lr=args.lr)
+    aux_opt = torch.optim.Adam(model.aux_parameters(), lr=args.aux_lr)
+    if args.resume:
+        opt.load_state_dict(ck['opt'])
+        aux_opt.load_state_dict(ck['aux_opt'])
+        for g in opt.param_groups:
+            g['lr'] = args.lr
+        it = ck['iterations']
+        elapsed_before = ck['train_seconds']
+        history = ck.get('history', [])
+    prev_total_iters = ck.get('total_iterations', ck.get('iterations', 0)) if ck is not None else 0
+    prev_total_secs = ck.get('total_train_seconds', ck.get('train_seconds', 0.0)) if ck is not None else 0.0
+    if args.resume:  # the totals already include this run's earlier part
+        prev_total_iters -= it
+        prev_total_secs -= elapsed_before
+    model.train()
+    print('model %s params %d, data %s, lambda %g' % (
+        model.config(), sum(p.numel() for p in model.parameters()), train.shape, args.lmbda), flush=True)
+
+    def save(path, final_eval=None):
+        d = {
+            'config': model.config(), 'model': model.state_dict(),
+            'opt': opt.state_dict(), 'aux_opt': aux_opt.state_dict(),
+            'lambda': args.lmbda, 'iterations': it, 'train_seconds': elapsed,
+            'total_iterations': prev_total_iters + it, 'total_train_seconds': prev_total_secs + elapsed,
+            'batch': args.batch, 'lr': args.lr, 'init': args.init, 'resume': args.resume,
+            'history': history, 'sources': sources, 'final_eval': final_eval,
+        }
+        tmp = path + '.tmp'
+        torch.save(d, tmp)
+        os.replace(tmp, path)
+
+    budget = args.minutes * 60.0
+    t0 = time.time()
+    last_save = t0
+    acc = {'loss': 0.0, 'bpp': 0.0, 'mse': 0.0, 'aux': 0.0, 'n': 0}
+    n_train = len(train)
+    elapsed = elapsed_before
+    run_start_elapsed = elapsed_before
+    while True:
+        elapsed = elapsed_before + (time.time() - t0)
+        run_elapsed = time.time() - t0
+        if run_elapsed >= budget or (args.max_iters and it >= args.max_iters):
+            break
+        if args.lr_final is not None:
+            frac = min(1.0, run_elapsed / budget)
+            for g in opt.param_groups:
+                g['lr'] = args.lr + (args.lr_final - args.lr) * frac
+        idx = rng.integers(0, n_train, args.batch)
+        xb = torch.from_numpy(train[idx]).permute(0, 3, 1, 2).float() / 255.0
+        if rng.random() < 0.5:
+            xb = torch.flip(xb, dims=[3])
+        if rng.random() < 0.5:
+            xb = torch.flip(xb, dims=[2])
+        out = model(xb, noise=True)
+        loss, bpp, mse = rd_terms(out, xb, args.lmbda)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.main_parameters(), 1.0)
+        opt.step()
+        aux = model.entropy_bottleneck.aux_loss()
+        aux_opt.zero_grad()
+        aux.backward()
+        aux_opt.step()
+        it += 1
+        acc['loss'] += loss.item()
+        acc['bpp'] += bpp.item()
+        acc['mse'] += mse.item()
+        acc['aux'] += aux.item()
+        acc['n'] += 1
+        if it % args.log_every == 0:
+            n = acc['n']
+            rec = {'it': it, 'sec': round(elapsed, 1), 'loss': acc['loss'] / n, 'bpp': acc['bpp'] / n,
+                   'psnr': 10 * math.log10(1.0 / (acc['mse'] / n)), 'aux': acc['aux'] / n,
+                   'img_per_s': round(n * args.batch / max(1e-6, (time.time() - t0) - acc.get('t', 0.0)), 2),
+                   'lambda': args.lmbda}
+            acc = {'loss': 0.0, 'bpp': 0.0, 'mse': 0.0, 'aux': 0.0, 'n': 0, 't': time.time() - t0}
+            history.append(rec)
+            print(json.dumps(rec), flush=True)
+        if time.time() - last_save > args.save_minutes * 60:
+            save(args.out)
+            last_save = time.time()
+    elapsed = elapsed_before + (time.time() - t0)
+    ev = evaluate(model, val, args.lmbda)
+    ev['val_crops'] = int(len(val))
+    print('final held-out (rounded, 256x256 crops):', json.dumps(ev), flush=True)
+    save(args.out, final_eval=ev)
+    print('saved %s after %d iterations, %.1f s (this run %.1f s)' % (
+        args.out, it, elapsed, elapsed - run_start_elapsed), flush=True)
+
+
+if __name__ == '__main__':
+    main()
