@@ -73,6 +73,8 @@ export interface SearchOutcome {
   readonly evaluations: number;
   readonly goyal?: GoyalStep[] | undefined;
   readonly rounds?: FxpQNetRound[] | undefined;
+  /** FxP-QNet: accepted combinations undone by the final whole-set check. */
+  readonly backedOff?: number | undefined;
   readonly distill?: DistillStep[] | undefined;
   /** Per pass: the network before and after self-distillation on the whole search set, and whether it was kept. */
   readonly distillChecks?: DistillCheck[] | undefined;
@@ -140,6 +142,7 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
   const rounds: FxpQNetRound[] = [];
   const distilled: DistillStep[] = [];
   const distillChecks: DistillCheck[] = [];
+  let backedOff = 0;
   let config: StructFormat[] | undefined;
   const passes = Math.max(1, opts.passes ?? 1);
   for (let pass = 0; pass < passes; pass++) {
@@ -149,6 +152,7 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
       config,
     );
     rounds.push(...r.rounds);
+    backedOff += r.backedOff;
     config = r.config;
     if (opts.distill === false) break;
     // Self-distillation is kept only if it brings the network closer to the float
@@ -177,6 +181,7 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
     seconds: (performance.now() - start) / 1000,
     evaluations: scorer.evaluations - evals0,
     rounds,
+    backedOff,
     distill: opts.distill === false ? undefined : distilled,
     distillChecks: opts.distill === false ? undefined : distillChecks,
   };
