@@ -96,10 +96,6 @@ function scaleMeta(scales: IoScales): Record<string, string> {
   return scales.inputScale === 1 && scales.outputScale === 1 ? {} : { inputScale: String(scales.inputScale), outputScale: String(scales.outputScale) };
 }
 
-function logitsWidened(g: Graph, opts: UniformOptions): boolean {
-  return (opts.logitBits ?? LOGIT_BITS) > opts.activationBits && fusedSoftmaxLogits(g).length > 0;
-}
-
 export interface QuantizeResult {
   readonly fx: FxGraph;
   readonly assignment: Assignment;
@@ -119,7 +115,7 @@ export function quantizeUniform(
 ): QuantizeResult {
   // Forced formats keep their range top at any word length: fl moves with wl.
   // Fused-Softmax logits keep their own wider format (uniform.ts).
-  const logits = (opts.logitBits ?? LOGIT_BITS) > opts.activationBits ? new Set(fusedSoftmaxLogits(g).map((id) => g.values[id]!.name)) : new Set<string>();
+  const logits = new Set((opts.logitBits ?? LOGIT_BITS) > opts.activationBits ? fusedSoftmaxLogits(g).map((id) => g.values[id]!.name) : []);
   const atWl = new Map([...forced].filter(([k]) => !logits.has(k)).map(([k, f]) => [k, { ...f, wl: opts.activationBits, fl: f.fl + opts.activationBits - f.wl }]));
   const plain = withForcedFormats(g, uniformAssignment(g, stats, opts), atWl);
   const pixel = scales.inputScale !== 1 || scales.outputScale !== 1;
@@ -130,7 +126,7 @@ export function quantizeUniform(
       weights: `${opts.weightBits}-bit ${opts.scheme} per ${opts.granularity}`,
       biases: `${opts.biasBits}-bit`,
       activations: `${opts.activationBits}-bit (${opts.activationMethod})`,
-      ...(logitsWidened(g, opts) ? { logits: `${opts.logitBits ?? LOGIT_BITS}-bit (fused Softmax)` } : {}),
+      ...(logits.size > 0 ? { logits: `${opts.logitBits ?? LOGIT_BITS}-bit (fused Softmax)` } : {}),
       ...scaleMeta(scales),
       ...meta,
     },

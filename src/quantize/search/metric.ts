@@ -128,6 +128,13 @@ export function imagePsnrs(out: Tensor, targets: readonly Uint8Image[]): Float64
   });
 }
 
+/** KL(p || q) of one row of k probabilities (the rank of 'agree' and 'kl'). */
+function klRow(p: Float64Array, q: Float64Array, k: number): number {
+  let s = 0;
+  for (let j = 0; j < k; j++) if (p[j]! > 0) s += p[j]! * (Math.log(Math.max(p[j]!, EPS)) - Math.log(Math.max(q[j]!, EPS)));
+  return s;
+}
+
 class Sums {
   private drop = 0;
   private dropSq = 0;
@@ -158,9 +165,7 @@ export function chunkSums(metric: SearchMetric, out: Tensor, ref: ChunkRef, isPr
         probs(ref.ref, r, k, isProb, p);
         probs(out, r, k, isProb, q);
         const t = metric === 'soft' ? labels![r]! : argmaxRow(ref.ref, r, k);
-        let rank = 0;
-        if (metric === 'soft') rank = -Math.log(Math.max(q[t]!, EPS));
-        else for (let j = 0; j < k; j++) if (p[j]! > 0) rank += p[j]! * (Math.log(Math.max(p[j]!, EPS)) - Math.log(Math.max(q[j]!, EPS)));
+        const rank = metric === 'soft' ? -Math.log(Math.max(q[t]!, EPS)) : klRow(p, q, k);
         acc.add(w * Math.max(0, p[t]! - q[t]!), w * rank);
       }
       return acc.done(n);
@@ -187,9 +192,7 @@ export function chunkSums(metric: SearchMetric, out: Tensor, ref: ChunkRef, isPr
         const w = ref.weights?.[r] ?? 1;
         probs(ref.ref, r, k, isProb, p);
         probs(out, r, k, isProb, q);
-        let rank = 0;
-        for (let j = 0; j < k; j++) if (p[j]! > 0) rank += p[j]! * (Math.log(Math.max(p[j]!, EPS)) - Math.log(Math.max(q[j]!, EPS)));
-        acc.add(w * (p[argmaxRow(ref.ref, r, k)]! - p[argmaxRow(out, r, k)]!), w * rank);
+        acc.add(w * (p[argmaxRow(ref.ref, r, k)]! - p[argmaxRow(out, r, k)]!), w * klRow(p, q, k));
       }
       return acc.done(n);
     }
