@@ -4,7 +4,8 @@
 Source: photographs shipped in Debian wallpaper packages (never Kodak; Kodak is for
 evaluation only). Needs:
 
-    apt-get install -y mate-backgrounds plasma-workspace-wallpapers ukui-wallpapers gnome-backgrounds
+    apt-get install -y mate-backgrounds plasma-workspace-wallpapers ukui-wallpapers gnome-backgrounds \
+        lomiri-wallpapers-16.04 lomiri-wallpapers-20.04
 
 Run (from the repository root; the data stays outside the repository):
 
@@ -24,6 +25,12 @@ What it does:
   * writes  train_128.npy  uint8 [Ntrain, 128, 128, 3]   (default 24000 crops)
             val_256.npy    uint8 [Nval, 256, 256, 3]     (default 8 per held-out image)
             sources.json   the image list, split and package names.
+
+With --pack DIR it instead writes the training images themselves, downsampled once so
+that the short side is 768 px (Lanczos) and stored as JPEG quality 95 (4:4:4), plus
+val_256.npy and sources.json: a ~15 MB folder that train.py --images DIR reads (random
+crops at several scales, made on the training device). This is how the data travelled
+to the GPU machine for the shipped models.
 """
 
 import argparse
@@ -36,7 +43,8 @@ import sys
 import numpy as np
 from PIL import Image
 
-PACKAGES = ['mate-backgrounds', 'plasma-workspace-wallpapers', 'ukui-wallpapers', 'gnome-backgrounds']
+PACKAGES = ['mate-backgrounds', 'plasma-workspace-wallpapers', 'ukui-wallpapers', 'gnome-backgrounds',
+            'lomiri-wallpapers-16.04', 'lomiri-wallpapers-20.04']
 
 
 def package_files(pkg):
@@ -101,6 +109,38 @@ def crops_from(path, rng, n_crops, size, n_scales):
     return out
 
 
+def pack(args, rng, train_imgs, val_imgs):
+    os.makedirs(args.pack, exist_ok=True)
+    names = []
+    for i, (f, pkg, w, h) in enumerate(train_imgs):
+        with Image.open(f) as im:
+            im = im.convert('RGB')
+            im.load()
+        s = min(1.0, 768.0 / min(w, h))
+        if s < 1.0:
+            im = im.resize((max(1, int(round(w * s))), max(1, int(round(h * s)))), Image.LANCZOS)
+        name = 'train_%03d.jpg' % i
+        im.save(os.path.join(args.pack, name), quality=95, subsampling=0)
+        names.append(name)
+        print('pack %3d/%d %s %dx%d -> %dx%d' % (i + 1, len(train_imgs), f, w, h, im.size[0], im.size[1]),
+              flush=True)
+    val = []
+    for f, pkg, w, h in val_imgs:
+        val += crops_from(f, rng, args.val_per_image, 256, n_scales=2)
+    np.save(os.path.join(args.pack, 'val_256.npy'), np.stack(val))
+    meta = {
+        'packages': PACKAGES,
+        'train_images': [f for f, _, _, _ in train_imgs], 'packed': names,
+        'val_images': [f for f, _, _, _ in val_imgs], 'val_crops': len(val), 'val_crop': 256,
+        'downsample': 'short side -> 768 px (Lanczos, never upsampled), JPEG q95 4:4:4; '
+                      'train.py --images rescales to U(512,768) and crops on the device',
+        'seed': args.seed,
+    }
+    with open(os.path.join(args.pack, 'sources.json'), 'w') as fh:
+        json.dump(meta, fh, indent=1)
+    print('packed %d training images, %d val crops into %s' % (len(names), len(val), args.pack))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--out', default='/work/codec-data')
@@ -109,6 +149,8 @@ def main():
     ap.add_argument('--val-fraction', type=float, default=0.1)
     ap.add_argument('--val-per-image', type=int, default=8)
     ap.add_argument('--seed', type=int, default=1234)
+    ap.add_argument('--pack', metavar='DIR',
+                    help='write downsampled training images (JPEG q95) to DIR instead of train crops')
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(args.seed)
@@ -120,6 +162,9 @@ def main():
     train_imgs = [im for i, im in enumerate(images) if i not in val_idx]
     val_imgs = [im for i, im in enumerate(images) if i in val_idx]
 
+    if args.pack:
+        pack(args, rng, train_imgs, val_imgs)
+        return
     per_img = args.train_crops // len(train_imgs)
     extra = args.train_crops - per_img * len(train_imgs)
     train = []

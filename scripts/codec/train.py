@@ -39,6 +39,11 @@ Speed note: Debian's torch links the reference BLAS; nn.ConvTranspose2d is ~9x s
 the MKL-DNN Conv2d path, so the model computes its transposed convolutions in the identical
 sub-pixel form (3x3 Conv2d + PixelShuffle) during training; see codec_model.py.
 
+GPU training (the shipped models; see models/codec/README.md): the data travels as
+prepare_data.py --pack DIR (50 downsampled JPEGs, ~24 MB) and train.py reads it with
+--images DIR --device cuda, cutting random --crop crops on the device from three
+rescaled copies of each image (short side 512, 640, 768 px).
+
 --init loads weights only (fresh optimizer, new lambda); --resume also restores the
 optimizer state, iteration counter and elapsed time and continues the same run.
 """
@@ -57,14 +62,52 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from codec_model import Codec, load_checkpoint, rd_terms  # noqa: E402
 
 
-def evaluate(model, val, lmbda, batch=4):
+def load_image_pyramid(folder, crop, dev):
+    """Every JPEG/PNG in folder as uint8 [3,H,W] tensors on dev, at short side 768, 640 and 512."""
+    from PIL import Image
+    import torch.nn.functional as F
+    out = []
+    names = sorted(f for f in os.listdir(folder) if f.lower().endswith(('.jpg', '.jpeg', '.png')))
+    if not names:
+        raise SystemExit('no .jpg/.png images in %s' % folder)
+    for name in names:
+        with Image.open(os.path.join(folder, name)) as im:
+            a = np.asarray(im.convert('RGB'))
+        t = torch.from_numpy(a.copy()).permute(2, 0, 1).to(dev)
+        short = min(t.shape[1], t.shape[2])
+        for target in (768, 640, 512):
+            s = min(1.0, target / short)
+            h, w = max(crop, int(round(t.shape[1] * s))), max(crop, int(round(t.shape[2] * s)))
+            if (h, w) == tuple(t.shape[1:]):
+                out.append(t)
+            else:
+                r = F.interpolate(t[None].float(), size=(h, w), mode='bicubic', antialias=True, align_corners=False)
+                out.append(r[0].round().clamp(0, 255).to(torch.uint8))
+    return out
+
+
+def sample_crops(pyramid, batch, crop, rng):
+    """A float [batch,3,crop,crop] batch in [0,1] of random crops, scales and flips."""
+    xs = []
+    for _ in range(batch):
+        t = pyramid[rng.integers(0, len(pyramid))]
+        y0 = rng.integers(0, t.shape[1] - crop + 1)
+        x0 = rng.integers(0, t.shape[2] - crop + 1)
+        c = t[:, y0:y0 + crop, x0:x0 + crop]
+        if rng.random() < 0.5:
+            c = torch.flip(c, dims=[2])
+        xs.append(c)
+    return torch.stack(xs).float() / 255.0
+
+
+def evaluate(model, val, lmbda, dev=torch.device('cpu'), batch=4):
     """Held-out evaluation with test-time quantization (round), estimated rate."""
     model.eval()
     tot = {'loss': 0.0, 'bpp': 0.0, 'mse': 0.0, 'psnr': 0.0}
     n = 0
     with torch.no_grad():
         for i in range(0, len(val), batch):
-            x = torch.from_numpy(val[i:i + batch]).permute(0, 3, 1, 2).float() / 255.0
+            x = torch.from_numpy(val[i:i + batch]).permute(0, 3, 1, 2).float().to(dev) / 255.0
             out = model(x, noise=False)
             for j in range(x.shape[0]):
                 o = {k: v[j:j + 1] for k, v in out.items()}
@@ -88,6 +131,14 @@ def main():
     ap.add_argument('--minutes', type=float, default=10.0, help='wall-clock training budget (minutes)')
     ap.add_argument('--max-iters', type=int, default=0, help='stop after this many iterations (0: no limit)')
     ap.add_argument('--data', default='/work/codec-data', help='directory with train_128.npy and val_256.npy')
+    ap.add_argument('--images', metavar='DIR',
+                    help='train on random crops of the images in DIR (prepare_data.py --pack) instead of --data')
+    ap.add_argument('--crop', type=int, default=256, help='crop size with --images')
+    ap.add_argument('--device', default='cpu', help='torch device (cpu, cuda)')
+    ap.add_argument('--decay-start', type=float, default=0.0,
+                    help='fraction of the budget after which the lr starts its linear decay to --lr-final')
+    ap.add_argument('--no-opt-state', action='store_true',
+                    help='leave the optimizer states out of the checkpoint (3x smaller; --init still works)')
     ap.add_argument('--out', required=True, help='checkpoint to write (.pt; keep it outside the repo)')
     ap.add_argument('--init', help='start from this checkpoint\'s weights (fresh optimizer)')
     ap.add_argument('--resume', help='continue this checkpoint (weights, optimizers, counters)')
@@ -107,13 +158,21 @@ def main():
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
+    torch.backends.cudnn.benchmark = True
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
 
-    train = np.load(os.path.join(args.data, 'train_128.npy'), mmap_mode='r')
-    train = np.ascontiguousarray(train)
-    val = np.load(os.path.join(args.data, 'val_256.npy'))[:args.val_crops]
-    with open(os.path.join(args.data, 'sources.json')) as fh:
+    dev = torch.device(args.device)
+    data_dir = args.images or args.data
+    if args.images:
+        train = load_image_pyramid(args.images, args.crop, dev)
+        n_train = sum(int(t.shape[1] - args.crop + 1) * int(t.shape[2] - args.crop + 1) for t in train)
+        print('%d image scales from %s (%d possible crops of %d)' % (len(train), args.images, n_train, args.crop))
+    else:
+        train = np.load(os.path.join(args.data, 'train_128.npy'), mmap_mode='r')
+        train = np.ascontiguousarray(train)
+    val = np.load(os.path.join(data_dir, 'val_256.npy'))[:args.val_crops]
+    with open(os.path.join(data_dir, 'sources.json')) as fh:
         sources = json.load(fh)
 
     history = []
@@ -127,6 +186,7 @@ def main():
         elapsed_before = 0.0
     else:
         model, ck = Codec(args.N, args.M, args.clip), None
+    model.to(dev)
     opt = torch.optim.Adam(model.main_parameters(), lr=args.lr)
     aux_opt = torch.optim.Adam(model.aux_parameters(), lr=args.aux_lr)
     if args.resume:
@@ -144,12 +204,14 @@ def main():
         prev_total_secs -= elapsed_before
     model.train()
     print('model %s params %d, data %s, lambda %g' % (
-        model.config(), sum(p.numel() for p in model.parameters()), train.shape, args.lmbda), flush=True)
+        model.config(), sum(p.numel() for p in model.parameters()),
+        "%d image scales" % len(train) if args.images else train.shape, args.lmbda), flush=True)
 
     def save(path, final_eval=None):
         d = {
-            'config': model.config(), 'model': model.state_dict(),
-            'opt': opt.state_dict(), 'aux_opt': aux_opt.state_dict(),
+            'config': model.config(), 'model': {k: v.detach().cpu() for k, v in model.state_dict().items()},
+            'opt': None if args.no_opt_state else opt.state_dict(),
+            'aux_opt': None if args.no_opt_state else aux_opt.state_dict(),
             'lambda': args.lmbda, 'iterations': it, 'train_seconds': elapsed,
             'total_iterations': prev_total_iters + it, 'total_train_seconds': prev_total_secs + elapsed,
             'batch': args.batch, 'lr': args.lr, 'init': args.init, 'resume': args.resume,
@@ -173,10 +235,14 @@ def main():
             break
         if args.lr_final is not None:
             frac = min(1.0, run_elapsed / budget)
+            frac = max(0.0, (frac - args.decay_start) / max(1e-9, 1.0 - args.decay_start))
             for g in opt.param_groups:
                 g['lr'] = args.lr + (args.lr_final - args.lr) * frac
-        idx = rng.integers(0, n_train, args.batch)
-        xb = torch.from_numpy(train[idx]).permute(0, 3, 1, 2).float() / 255.0
+        if args.images:
+            xb = sample_crops(train, args.batch, args.crop, rng)
+        else:
+            idx = rng.integers(0, n_train, args.batch)
+            xb = torch.from_numpy(train[idx]).permute(0, 3, 1, 2).float().to(dev) / 255.0
         if rng.random() < 0.5:
             xb = torch.flip(xb, dims=[3])
         if rng.random() < 0.5:
@@ -210,7 +276,7 @@ def main():
             save(args.out)
             last_save = time.time()
     elapsed = elapsed_before + (time.time() - t0)
-    ev = evaluate(model, val, args.lmbda)
+    ev = evaluate(model, val, args.lmbda, dev)
     ev['val_crops'] = int(len(val))
     print('final held-out (rounded, 256x256 crops):', json.dumps(ev), flush=True)
     save(args.out, final_eval=ev)

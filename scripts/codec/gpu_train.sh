@@ -1,0 +1,29 @@
+#!/bin/bash
+# Trains the four shipped quality levels at once on one GPU (the session's lent device
+# machine), from scratch, on the packed wallpaper images (prepare_data.py --pack .codecpack).
+#   bash scripts/codec/gpu_train.sh start   # launches the four runs detached (setsid), returns
+#   bash scripts/codec/gpu_train.sh status  # last log lines; copies the latest checkpoints to $OUT
+#   bash scripts/codec/gpu_train.sh wait    # waits for the runs to end, then status
+# Env: MINUTES (default 22), CK (default /tmp/codec-ck), PACK (default .codecpack).
+set -u
+MINUTES=${MINUTES:-22}
+CK=${CK:-/tmp/codec-ck}
+PACK=${PACK:-.codecpack}
+LAMBDAS=(0 0.0035 0.0067 0.013 0.025)
+case "${1:-}" in
+start)
+  mkdir -p "$CK"
+  nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
+  for q in 1 2 3 4; do
+    PYTHONUNBUFFERED=1 setsid nohup python3 scripts/codec/train.py --images "$PACK" --device cuda \
+      --crop 256 --batch 16 --lambda ${LAMBDAS[$q]} --minutes "$MINUTES" --lr 3e-4 --lr-final 1e-5 \
+      --decay-start 0.55 --N 64 --M 128 --clip 4 --seed $q --log-every 500 --save-minutes 2 \
+      --no-opt-state --threads 3 --out "$CK/q$q.pt" > "$CK/q$q.log" 2>&1 < /dev/null &
+  done
+  sleep 60; tail -n 2 "$CK"/q*.log ;;
+status|wait)
+  if [ "$1" = wait ]; then while pgrep -f scripts/codec/train.py > /dev/null; do sleep 5; done; fi
+  tail -n 3 "$CK"/q*.log
+  if [ -n "${OUT:-}" ]; then cp "$CK"/q*.pt "$CK"/q*.log "$OUT"/ 2>/dev/null; fi ;;
+*) echo "usage: $0 start|status|wait" >&2; exit 2 ;;
+esac
