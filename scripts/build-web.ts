@@ -4,8 +4,9 @@
  *   web/dist/fxpnet.js   the library (src/browser.ts), one ES module, no dependencies
  *   web/dist/app.js      the demo page (web/src/app.ts)
  *   web/dist/worker.js   the demo's inference worker (web/src/worker.ts, a module worker)
+ *   web/dist/codec-app.js, codec-worker.js   the codec decode page (web/codec.html) and its worker
  *
- * app.js and worker.js import the library as './fxpnet.js' at run time instead of
+ * The page scripts import the library as './fxpnet.js' at run time instead of
  * bundling a copy, so the page exercises exactly the bundle users get.
  *
  * Usage: tsx scripts/build-web.ts [--out DIR] [--minify]   (default out: web/dist)
@@ -93,7 +94,13 @@ export async function buildWeb(opts: WebBuildOptions = {}): Promise<WebBuildRepo
   });
   const app = await build({
     ...common(minify),
-    entryPoints: { app: join(root, 'web/src/app.ts'), worker: join(root, 'web/src/worker.ts'), ...opts.extraEntries },
+    entryPoints: {
+      app: join(root, 'web/src/app.ts'),
+      worker: join(root, 'web/src/worker.ts'),
+      'codec-app': join(root, 'web/src/codec-app.ts'),
+      'codec-worker': join(root, 'web/src/codec-worker.ts'),
+      ...opts.extraEntries,
+    },
     outdir: outDir,
     plugins: [libraryExternal],
   });

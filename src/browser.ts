@@ -7,6 +7,9 @@
  *
  * The engine is the reference kernels, single-threaded; the demo page runs it in
  * a Web Worker, which executes the very same code (identical results).
+ *
+ * The codec decoder (src/codec: model file, bitstream, integer decode) is pure as
+ * well; web/codec.html decodes `.fxpc` files with it (test/web/codec-decode.test.ts).
  */
 export { FxpError } from './errors.js';
 export type { Tensor } from './tensor.js';
@@ -20,3 +23,7 @@ export { fxLayerRows, type FxLayerRow } from './cli/fx-summary.js';
 export type { Uint8Image } from './data/images.js';
 export { cropImage, imagesToTensor, tensorToImage, type ImageLayout } from './data/preprocess.js';
 export { resizeImage } from './data/resample.js';
+export { createCodec, decodeImage, DEFAULT_MAX_DECODE_PIXELS, type Codec, type RgbImage } from './codec/codec.js';
+export { decodeCodecModel, type LoadedCodecModel } from './codec/model-file.js';
+export { readBitstream, type CodecBitstream, type CodecHeader } from './codec/bitstream.js';
+export { wasmKernelsSupported } from './engine/kernels/wasm/loader.js';
