@@ -15,6 +15,7 @@ import { loadCodecSources, type CodecSources } from '../../codec/sources.js';
 import { listImages, readImage, writePng } from '../../data/images.js';
 import { progressBar } from '../progress.js';
 import { formatTable } from '../table.js';
+import { addCodecExportCCommand } from './codec-export-c.js';
 
 export const DEFAULT_MODEL_DIR = 'models/codec';
 
@@ -194,4 +195,5 @@ export function addCodecCommand(program: Command): void {
       '\nExamples:\n  fxp codec encode kodim01.png -o kodim01.fxpc --quality 3\n  fxp codec decode kodim01.fxpc -o kodim01_dec.png\n  fxp codec eval --data ../shared/data/kodak --report rd.html',
     )
     .action(evalCommand);
+  addCodecExportCCommand(codec, DEFAULT_MODEL_DIR);
 }
