@@ -199,7 +199,7 @@ def main():
         'activation': 'Clip(0, %g) (clipped ReLU) after every hidden layer' % model.clip,
         'iterations': ck.get('total_iterations', ck['iterations']),
         'train_seconds': round(ck.get('total_train_seconds', ck['train_seconds']), 1),
-        'init_from': ck.get('init'), 'batch': ck.get('batch'), 'crop': 128,
+        'init_from': ck.get('init'), 'batch': ck.get('batch'), 'crop': ck.get('crop', 128),
         'last_stage': {'lambda': ck['lambda'], 'iterations': ck['iterations'],
                        'seconds': round(ck['train_seconds'], 1), 'lr_start': ck.get('lr'), 'init': ck.get('init')},
         'schedule': args.schedule,

@@ -214,7 +214,7 @@ def main():
             'aux_opt': None if args.no_opt_state else aux_opt.state_dict(),
             'lambda': args.lmbda, 'iterations': it, 'train_seconds': elapsed,
             'total_iterations': prev_total_iters + it, 'total_train_seconds': prev_total_secs + elapsed,
-            'batch': args.batch, 'lr': args.lr, 'init': args.init, 'resume': args.resume,
+            'batch': args.batch, 'crop': args.crop if args.images else 128, 'lr': args.lr, 'init': args.init, 'resume': args.resume,
             'history': history, 'sources': sources, 'final_eval': final_eval,
         }
         tmp = path + '.tmp'

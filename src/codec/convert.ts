@@ -43,6 +43,8 @@ export interface ConvertOptions {
   readonly activationBits?: number;
   /** Word length of weights, per output channel (default 8). */
   readonly weightBits?: number;
+  /** Per-graph weight word lengths that override `weightBits`. */
+  readonly graphWeightBits?: Readonly<Partial<Record<CodecGraphName, number>>>;
   /** Word length of biases (default 32). */
   readonly biasBits?: number;
   /** Word length of the interface formats y and x_hat (default 16). */
@@ -54,6 +56,9 @@ export interface ConvertOptions {
 }
 
 export const CODEC_MODEL_ID = 'fxpnet-hyperprior';
+
+export const CODEC_GRAPHS = ['analysis', 'hyperAnalysis', 'hyperSynthesis', 'synthesis'] as const;
+export type CodecGraphName = (typeof CODEC_GRAPHS)[number];
 
 /** The analysis graph reading raw pixels 0..255: the first Conv's weights times 1/255. */
 export function pixelInputGraph(g: Graph): Graph {
@@ -167,18 +172,20 @@ export async function convertCodec(src: CodecSources, batches: readonly Tensor[]
   // bound stays below 2^31 and the WASM kernel applies.
   const decWl = Math.min(abits, 15);
   const encWl = Math.min(abits, 14);
+  const wb = (name: CodecGraphName): number => opts.graphWeightBits?.[name] ?? uniform.weightBits;
+  const u = (name: CodecGraphName): UniformOptions => ({ ...uniform, weightBits: wb(name) });
   const meta = {
     strategy: 'codec',
-    weights: `${uniform.weightBits}-bit dynamic per channel`,
+    weights: `dynamic per channel: ${CODEC_GRAPHS.map((n) => `${n} ${wb(n)}-bit`).join(', ')}`,
     biases: `${uniform.biasBits}-bit`,
     activations: `${abits}-bit (calibrated, max); unsigned at most ${decWl} bits (decoder graphs), ${encWl} (encoder graphs)`,
     ...(opts.meta ?? {}),
   };
-  const analysis = lowerGraph(pixelGraph, sA, uniform, new Map([[pixelGraph.inputs[0]!, formats.pixels], [pixelGraph.outputs[0]!, y]]), encWl, { ...meta, graph: 'analysis' });
+  const analysis = lowerGraph(pixelGraph, sA, u('analysis'), new Map([[pixelGraph.inputs[0]!, formats.pixels], [pixelGraph.outputs[0]!, y]]), encWl, { ...meta, graph: 'analysis' });
   const hyperAnalysis = lowerGraph(
     src.hyperAnalysis,
     sHa,
-    uniform,
+    u('hyperAnalysis'),
     new Map([
       [src.hyperAnalysis.inputs[0]!, y],
       [src.hyperAnalysis.outputs[0]!, formats.z],
@@ -186,11 +193,11 @@ export async function convertCodec(src: CodecSources, batches: readonly Tensor[]
     encWl,
     { ...meta, graph: 'hyper_analysis' },
   );
-  const hyperSynthesis = lowerGraph(src.hyperSynthesis, sHs, uniform, new Map([[src.hyperSynthesis.inputs[0]!, formats.zHat], ...pIds.map((id): [number, QFormat] => [id, y])]), decWl, { ...meta, graph: 'hyper_synthesis' });
+  const hyperSynthesis = lowerGraph(src.hyperSynthesis, sHs, u('hyperSynthesis'), new Map([[src.hyperSynthesis.inputs[0]!, formats.zHat], ...pIds.map((id): [number, QFormat] => [id, y])]), decWl, { ...meta, graph: 'hyper_synthesis' });
   const synthesis = lowerGraph(
     src.synthesis,
     sS,
-    uniform,
+    u('synthesis'),
     new Map([
       [src.synthesis.inputs[0]!, y],
       [src.synthesis.outputs[0]!, formats.xHat],
