@@ -84,21 +84,35 @@ export interface EngineOptions {
   readonly wasm?: WasmContext;
 }
 
-function selectPlan(fx: FxGraph, opts: EngineOptions): EnginePlan {
+function selectPlan(fx: FxGraph, opts: EngineOptions): { plan: EnginePlan; ctx: WasmContext | undefined } {
   const plan = prepareEngine(fx);
   const kernels = opts.kernels ?? 'ref';
-  if (kernels === 'ref') return plan;
+  if (kernels === 'ref') return { plan, ctx: undefined };
   const ctx = opts.wasm ?? createWasmContextSync();
   if (ctx === undefined) {
     if (kernels === 'wasm') throw new FxpError('WASM kernels need WebAssembly SIMD128 and shared memory, which this runtime lacks');
-    return plan;
+    return { plan, ctx: undefined };
   }
-  return accelerate(plan, ctx);
+  return { plan: accelerate(plan, ctx), ctx };
 }
 // --- end fast kernels ---
 
 export function createEngine(fx: FxGraph, opts: EngineOptions = {}): FxEngine {
-  const plan = selectPlan(fx, opts);
+  const { plan, ctx } = selectPlan(fx, opts);
+  return engineOnPlan(plan, (opts.kernels ?? 'ref') !== 'ref', ctx);
+}
+
+/**
+ * An engine on an already prepared plan (e.g. bench/profile.ts wraps its kernels
+ * in timers), with buffer reuse as createEngine with `kernels` set; `ctx` (the
+ * context the plan's WASM kernels run on) holds the value buffers.
+ */
+export function createEngineOnPlan(plan: EnginePlan, ctx?: WasmContext): FxEngine {
+  return engineOnPlan(plan, true, ctx);
+}
+
+function engineOnPlan(plan: EnginePlan, reuse: boolean, ctx: WasmContext | undefined): FxEngine {
+  const fx = plan.graph;
   const cache = new Map<string, ShapedPlan>();
   const bind = (inputShapes: readonly (readonly number[])[]): ShapedPlan => {
     const key = inputShapes.map((s) => s.join('x')).join('|');
@@ -115,10 +129,12 @@ export function createEngine(fx: FxGraph, opts: EngineOptions = {}): FxEngine {
   // Freed intermediates go to a free list by length and back into later nodes and
   // runs. Only when no caller can hold an intermediate (no keepAll, no onValue), and
   // only with opts.kernels set (the reference default allocates every buffer fresh).
+  // With a WASM context the buffers are views of its memory (ctx.take, shared by the
+  // engines on that context), so WASM kernels read and write them without copies.
   const free = new Map<number, Int32Array[]>();
-  const reuse = (opts.kernels ?? 'ref') !== 'ref';
-  const allocate = (n: number, pooled: boolean): Int32Array => (pooled ? free.get(n)?.pop() : undefined) ?? new Int32Array(n);
+  const allocate = (n: number, pooled: boolean): Int32Array => (pooled ? (ctx?.take(n) ?? free.get(n)?.pop()) : undefined) ?? new Int32Array(n);
   const release = (a: Int32Array): void => {
+    if (ctx?.give(a) === true) return;
     const list = free.get(a.length);
     if (list === undefined) free.set(a.length, [a]);
     else list.push(a);
@@ -142,8 +158,9 @@ export function createEngine(fx: FxGraph, opts: EngineOptions = {}): FxEngine {
       const outId = node.outputs[0]!;
       const shape = shaped.shapes[outId]!;
       const ins = node.inputs.map((id) => values[id]!.data);
-      // Graph outputs are handed to the caller: never from (or back to) the free list.
-      const out = allocate(sizeOf(shape), pooled && plan.isOutput[outId] !== 1);
+      // Graph outputs are handed to the caller, and a value no node reads stays in
+      // `values`: neither comes from (or goes back to) the free list.
+      const out = allocate(sizeOf(shape), pooled && plan.isOutput[outId] !== 1 && plan.lastUse[outId]! > index);
       shaped.nodes[index]!.run(ins, out);
       const t: FxTensor = { shape, data: out, format: outFormat };
       values[outId] = t;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -110,10 +110,12 @@ test("kernels: 'ref' is the default and 'auto' never fails", () => {
   assert.deepEqual(Array.from(b.data), Array.from(a.data));
 });
 
-test('kernels.wasm matches kernels.c (rebuilt with clang + wasm-ld when present, else stored hashes)', () => {
+test('kernels.wasm matches its C sources (rebuilt with clang + wasm-ld when present, else stored hashes)', () => {
   const sha = (name: string): string => createHash('sha256').update(readFileSync(new URL(name, WASM_DIR))).digest('hex');
-  const stored = JSON.parse(readFileSync(new URL('kernels.wasm.json', WASM_DIR), 'utf8')) as { source: string; wasm: string };
-  assert.equal(sha('kernels.c'), stored.source, 'kernels.c changed: run src/engine/kernels/wasm/build.sh');
+  const stored = JSON.parse(readFileSync(new URL('kernels.wasm.json', WASM_DIR), 'utf8')) as { sources: Record<string, string>; wasm: string };
+  const sources = readdirSync(WASM_DIR).filter((f) => f.endsWith('.c') || f.endsWith('.h')).sort();
+  assert.deepEqual(Object.keys(stored.sources).sort(), sources, 'kernels.wasm.json must list every C source: run src/engine/kernels/wasm/build.sh');
+  for (const f of sources) assert.equal(sha(f), stored.sources[f], `${f} changed: run src/engine/kernels/wasm/build.sh`);
   assert.equal(sha('kernels.wasm'), stored.wasm, 'kernels.wasm is not the recorded build');
   let haveTools = true;
   try {

@@ -4,7 +4,8 @@
  * waits on a control word; a job is "run export `fn` on parameter block `params`
  * over rows [r0, r1) with this scratch", one row range per thread. The caller's
  * thread takes the first range itself and then blocks (Atomics.wait) until every
- * worker is done, so `run` is synchronous like the reference kernels.
+ * worker is done, so `run` is synchronous like the reference kernels. A job of
+ * few rows uses fewer threads (`used`); the others get an empty range.
  *
  * Determinism: each output element is computed by exactly one thread with the
  * same integer code, so results do not depend on the thread count.
@@ -17,7 +18,7 @@
 import { Worker } from 'node:worker_threads';
 import { FxpError } from '../../errors.js';
 
-export const KERNEL_FNS = ['conv_rows', 'dw_rows', 'dense_rows'] as const;
+export const KERNEL_FNS = ['conv_rows', 'pack_rows', 'dw_rows', 'dense_rows', 'add_rows', 'affine_rows', 'd2s_rows'] as const;
 export type KernelFn = (typeof KERNEL_FNS)[number];
 
 const WORKER_SOURCE = `
@@ -51,10 +52,10 @@ export interface ThreadPool {
   /** Threads in all, the caller's included. */
   readonly size: number;
   /**
-   * Runs fn(params, r0, r1, scratch[t]) over `rows` split into `size` contiguous
-   * ranges; `own` runs the caller's range on its own instance.
+   * Runs fn(params, r0, r1, scratch[t]) over `rows` split into `used` (1..size)
+   * contiguous ranges; `own` runs the caller's range on its own instance.
    */
-  run(fn: KernelFn, params: number, rows: number, scratch: readonly number[], own: (r0: number, r1: number, scratch: number) => void): void;
+  run(fn: KernelFn, params: number, rows: number, scratch: readonly number[], used: number, own: (r0: number, r1: number, scratch: number) => void): void;
   dispose(): Promise<void>;
 }
 
@@ -92,13 +93,18 @@ export async function createThreadPool(module: WebAssembly.Module, memory: WebAs
   const nw = workers.length;
   return {
     size: threads,
-    run: (fn, params, rows, scratch, own) => {
+    run: (fn, params, rows, scratch, used, own) => {
+      const n = Math.max(1, Math.min(threads, Math.floor(used)));
+      if (n === 1) {
+        own(0, rows, scratch[0]!);
+        return;
+      }
       if (nw > 0) {
         for (let t = 0; t < nw; t++) {
-          const [r0, r1] = rowRange(rows, t + 1, threads);
+          const [r0, r1] = t + 1 < n ? rowRange(rows, t + 1, n) : [rows, rows];
           ctrl[8 + 4 * t] = r0;
           ctrl[9 + 4 * t] = r1;
-          ctrl[10 + 4 * t] = scratch[t + 1]!;
+          ctrl[10 + 4 * t] = t + 1 < n ? scratch[t + 1]! : 0;
         }
         ctrl[2] = KERNEL_FNS.indexOf(fn);
         ctrl[3] = params;
@@ -107,7 +113,7 @@ export async function createThreadPool(module: WebAssembly.Module, memory: WebAs
         Atomics.add(ctrl, 0, 1);
         Atomics.notify(ctrl, 0);
       }
-      const [r0, r1] = rowRange(rows, 0, threads);
+      const [r0, r1] = rowRange(rows, 0, n);
       try {
         own(r0, r1, scratch[0]!);
       } finally {

@@ -1,9 +1,9 @@
 /**
- * ChannelAffine fast path (plain TS int32 loops), bit-exact with
- * ../ref/channel-affine.ts when the reference proves every intermediate int32
- * (accumulator b[c] + x*w[c], range product, shifted value, LeakyRelu product:
- * `acc.post.width`). Per element, channel c:
- *   v = (b[c] + x*w[c]) * r[c]   (Math.imul: exact, |v| < 2^31)
+ * ChannelAffine on the WASM kernels (elementwise.c affine_rows, SIMD, threads
+ * split the elements), bit-exact with ../ref/channel-affine.ts when the reference
+ * proves every intermediate int32 (accumulator b[c] + x*w[c], range product,
+ * shifted value, LeakyRelu product: `acc.post.width`). Per element, channel c:
+ *   v = (b[c] + x*w[c]) * r[c]   (int32, exact: |v| < 2^31)
  *   y = sat(act(roundShift(v, s[c])))   roundShift as src/fixed/shift.ts int32 path
  * Otherwise, or for shifts outside -31..31, the reference kernel runs.
  */
@@ -11,48 +11,51 @@ import { sizeOf } from '../../../tensor.js';
 import { channelAffineRef } from '../ref/channel-affine.js';
 import { formatAt, inputAt, type RefKernel } from '../ref/kernel.js';
 import { prepareLinearStage } from '../ref/linear-stage.js';
-import { actSat } from '../ref/output-stage.js';
+import { ELEMENT_GRAIN } from './add.js';
+import type { WasmContext } from './context.js';
+import { AFFINE, paramBlock, stageFitsWasm, uploadI32 } from './params.js';
+import { finishOutput, stageInput, stageOutput } from './staging.js';
 
-export const channelAffineFast: RefKernel<'ChannelAffine'> = (node, io) => {
-  const ref = channelAffineRef(node, io);
-  const { weights, bias, activation } = node.attrs;
-  const c = weights.data.length;
-  const stage = prepareLinearStage(node, weights, bias, activation, formatAt(node, io, 0), io.outFormat, Float64Array.from(weights.data, (v) => Math.abs(v)));
-  const post = stage.acc.post;
-  if (stage.accum.width !== 'int32' || post === undefined || post.width !== 'int32') return ref;
-  if (stage.shift.some((s) => s < -31 || s > 31)) return ref;
-  const bias32 = Int32Array.from(stage.bias);
-  const range32 = stage.range === undefined ? undefined : Int32Array.from(stage.range);
-  const { st } = stage;
-  const { lo, hi, leaky } = st;
-  return {
-    acc: ref.acc,
-    bind: (inShapes, outShape) => {
-      const bound = ref.bind(inShapes, outShape);
-      const xs = inShapes[0]!;
-      const n = xs[0] ?? 1;
-      const inner = sizeOf(xs.slice(2));
-      return {
-        acc: bound.acc,
-        run: (inputs, out) => {
-          const x = inputAt(node, inputs, 0);
-          for (let img = 0; img < n; img++) {
-            for (let ch = 0; ch < c; ch++) {
-              const w = weights.data[ch]!;
-              const b = bias32[ch]!;
-              const r = range32 === undefined ? 1 : range32[ch]!;
-              const s = stage.shift[ch]!;
-              const base = (img * c + ch) * inner;
-              for (let i = base; i < base + inner; i++) {
-                const v = Math.imul((b + Math.imul(x[i]!, w)) | 0, r);
-                let y = s > 0 ? (v >> s) + ((v >> (s - 1)) & 1) : v << -s;
-                if (leaky) y = actSat(st, y);
-                out[i] = y < lo ? lo : y > hi ? hi : y;
-              }
-            }
-          }
-        },
-      };
-    },
+export function channelAffineWasm(ctx: WasmContext): RefKernel<'ChannelAffine'> {
+  return (node, io) => {
+    const ref = channelAffineRef(node, io);
+    const { weights, bias, activation } = node.attrs;
+    const c = weights.data.length;
+    const stage = prepareLinearStage(node, weights, bias, activation, formatAt(node, io, 0), io.outFormat, Float64Array.from(weights.data, (v) => Math.abs(v)));
+    const post = stage.acc.post;
+    if (!stageFitsWasm(stage) || post === undefined || post.width !== 'int32') return ref;
+    if (stage.shift.some((s) => s < -31 || s > 31)) return ref;
+    const { st } = stage;
+    const tables = {
+      [AFFINE.C]: c,
+      [AFFINE.W]: uploadI32(ctx, weights.data),
+      [AFFINE.BIAS]: uploadI32(ctx, stage.bias),
+      [AFFINE.RANGE]: stage.range === undefined ? 0 : uploadI32(ctx, stage.range),
+      [AFFINE.SHIFT]: uploadI32(ctx, stage.shift),
+      [AFFINE.LO]: st.lo, [AFFINE.HI]: st.hi, [AFFINE.LEAKY]: st.leaky ? 1 : 0, [AFFINE.LM]: st.m, [AFFINE.LS]: st.shift,
+    };
+    return {
+      acc: ref.acc,
+      bind: (inShapes, outShape) => {
+        const bound = ref.bind(inShapes, outShape);
+        const inner = sizeOf(inShapes[0]!.slice(2));
+        const p = paramBlock(ctx, AFFINE.COUNT, { ...tables, [AFFINE.INNER]: inner });
+        const scratch = new Array<number>(ctx.threads).fill(0);
+        return {
+          acc: bound.acc,
+          run: (inputs, out) => {
+            ctx.resetArena();
+            const px = stageInput(ctx, inputAt(node, inputs, 0), out.length);
+            const po = stageOutput(ctx, out);
+            const mem = ctx.i32();
+            mem[p / 4 + AFFINE.X] = px;
+            mem[p / 4 + AFFINE.OUT] = po;
+            // inner = 0 means no elements; the kernel's channel index divides by it.
+            if (inner > 0) ctx.run('affine_rows', p, out.length, scratch, ELEMENT_GRAIN);
+            finishOutput(ctx, out, po);
+          },
+        };
+      },
+    };
   };
-};
+}

@@ -1,6 +1,7 @@
 /**
- * DepthToSpace fast path (plain TS loops, no index map), bit-exact with
- * ../ref/depth-to-space.ts: the same element permutation
+ * DepthToSpace on the WASM kernels (elementwise.c d2s_rows, threads split the
+ * output rows), bit-exact with ../ref/depth-to-space.ts: the same element
+ * permutation
  *   y[n, c, h*b + by, w*b + bx] = x[n, ic, h, w],
  *   ic = (by*b + bx)*C' + c (DCR) or (c*b + by)*b + bx (CRD),
  * as a copy when the formats agree; otherwise the reference kernel (its gather
@@ -9,40 +10,39 @@
 import { depthToSpaceRef } from '../ref/depth-to-space.js';
 import { formatAt, inputAt, type RefKernel } from '../ref/kernel.js';
 import { prepareRequant } from '../ref/output-stage.js';
+import { ELEMENT_GRAIN } from './add.js';
+import type { WasmContext } from './context.js';
+import { D2S, paramBlock } from './params.js';
+import { finishOutput, stageInput, stageOutput } from './staging.js';
 
-export const depthToSpaceFast: RefKernel<'DepthToSpace'> = (node, io) => {
-  const ref = depthToSpaceRef(node, io);
-  if (!prepareRequant(node, formatAt(node, io, 0), io.outFormat).identity) return ref;
-  const { blocksize: b, mode } = node.attrs;
-  return {
-    acc: ref.acc,
-    bind: (inShapes, outShape) => {
-      const bound = ref.bind(inShapes, outShape);
-      const [n, c, h, w] = inShapes[0] as [number, number, number, number];
-      const co = c / (b * b);
-      const ow = w * b;
-      return {
-        acc: bound.acc,
-        run: (inputs, out) => {
-          const x = inputAt(node, inputs, 0);
-          for (let img = 0; img < n; img++) {
-            for (let ch = 0; ch < co; ch++) {
-              for (let by = 0; by < b; by++) {
-                for (let bx = 0; bx < b; bx++) {
-                  const ic = mode === 'DCR' ? (by * b + bx) * co + ch : (ch * b + by) * b + bx;
-                  const src = (img * c + ic) * h * w;
-                  const dst = (img * co + ch) * h * b * ow + by * ow + bx;
-                  for (let iy = 0; iy < h; iy++) {
-                    const s = src + iy * w;
-                    const d = dst + iy * b * ow;
-                    for (let ix = 0; ix < w; ix++) out[d + ix * b] = x[s + ix]!;
-                  }
-                }
-              }
-            }
-          }
-        },
-      };
-    },
+export function depthToSpaceWasm(ctx: WasmContext): RefKernel<'DepthToSpace'> {
+  return (node, io) => {
+    const ref = depthToSpaceRef(node, io);
+    if (!prepareRequant(node, formatAt(node, io, 0), io.outFormat).identity) return ref;
+    const { blocksize: b, mode } = node.attrs;
+    return {
+      acc: ref.acc,
+      bind: (inShapes, outShape) => {
+        const bound = ref.bind(inShapes, outShape);
+        const [n, c, h, w] = inShapes[0] as [number, number, number, number];
+        const p = paramBlock(ctx, D2S.COUNT, { [D2S.C]: c, [D2S.H]: h, [D2S.W]: w, [D2S.B]: b, [D2S.DCR]: mode === 'DCR' ? 1 : 0 });
+        const rows = n * (c / (b * b)) * h * b;
+        const grain = Math.ceil(ELEMENT_GRAIN / Math.max(1, w * b));
+        const scratch = new Array<number>(ctx.threads).fill(0);
+        return {
+          acc: bound.acc,
+          run: (inputs, out) => {
+            ctx.resetArena();
+            const px = stageInput(ctx, inputAt(node, inputs, 0), out.length);
+            const po = stageOutput(ctx, out);
+            const mem = ctx.i32();
+            mem[p / 4 + D2S.X] = px;
+            mem[p / 4 + D2S.OUT] = po;
+            ctx.run('d2s_rows', p, rows, scratch, grain);
+            finishOutput(ctx, out, po);
+          },
+        };
+      },
+    };
   };
-};
+}

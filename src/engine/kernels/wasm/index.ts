@@ -1,23 +1,23 @@
 /**
- * The fast paths: per op, a kernel (WASM for Conv/Dense, plain TS loops for Add,
- * ChannelAffine and DepthToSpace) that returns the reference kernel wherever its exactness
- * conditions do not hold. Ops without a fast path keep their reference kernel.
- * `accelerate` swaps them into a plan.
+ * The fast paths: per op, a WASM kernel (Conv, Dense, Add, ChannelAffine,
+ * DepthToSpace; all split over the context's threads) that returns the reference
+ * kernel wherever its exactness conditions do not hold. Ops without a fast path
+ * keep their reference kernel. `accelerate` swaps them into a plan.
  */
 import type { FxNode, FxNodeOf, FxOpType } from '../../fx-graph.js';
 import type { EnginePlan, NodePlan } from '../../plan.js';
 import type { RefKernel } from '../ref/kernel.js';
-import { addFast } from './add.js';
-import { channelAffineFast } from './channel-affine.js';
+import { addWasm } from './add.js';
+import { channelAffineWasm } from './channel-affine.js';
 import type { WasmContext } from './context.js';
 import { convWasm } from './conv.js';
 import { denseWasm } from './dense.js';
-import { depthToSpaceFast } from './depth-to-space.js';
+import { depthToSpaceWasm } from './depth-to-space.js';
 
 export type FastKernels = { readonly [K in FxOpType]?: RefKernel<K> };
 
 export function wasmKernels(ctx: WasmContext): FastKernels {
-  return { Conv: convWasm(ctx), Dense: denseWasm(ctx), Add: addFast, ChannelAffine: channelAffineFast, DepthToSpace: depthToSpaceFast };
+  return { Conv: convWasm(ctx), Dense: denseWasm(ctx), Add: addWasm(ctx), ChannelAffine: channelAffineWasm(ctx), DepthToSpace: depthToSpaceWasm(ctx) };
 }
 
 function fastPrepare<K extends FxOpType>(table: FastKernels, np: NodePlan, node: FxNodeOf<K>): NodePlan {
@@ -32,5 +32,5 @@ export function accelerate(plan: EnginePlan, ctx: WasmContext): EnginePlan {
   return { ...plan, nodes: plan.nodes.map((np) => fastPrepare(table, np, np.node as FxNode)) };
 }
 
-export { createWasmContext, createWasmContextSync, type WasmContext } from './context.js';
+export { createWasmContext, createWasmContextSync, type WasmContext, type WasmContextOptions } from './context.js';
 export { wasmKernelsSupported } from './loader.js';
