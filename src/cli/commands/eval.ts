@@ -1,5 +1,5 @@
 /** `fxp eval MODEL --data DIR`: a dataset to a metric. */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { FxpError } from '../../errors.js';
 import { imagePairDataset, mnistDataset, type Dataset } from '../../data/dataset.js';
 import { evaluate, METRICS, type Metric } from '../../evaluate.js';
@@ -20,7 +20,7 @@ export interface EvalCliOptions {
 }
 
 export function isIdxDir(dir: string): boolean {
-  return existsSync(dir) && readdirSync(dir).some((f) => /-idx\d-ubyte(\.gz)?$/.test(f));
+  return existsSync(dir) && statSync(dir).isDirectory() && readdirSync(dir).some((f) => /-idx\d-ubyte(\.gz)?$/.test(f));
 }
 
 function intOption(name: string, v: string | undefined): number | undefined {
