@@ -1,7 +1,8 @@
 /**
  * Builds the browser bundle and the demo page's scripts with esbuild:
  *
- *   web/dist/fxpnet.js   the library (src/browser.ts), one ES module, no dependencies
+ *   web/dist/fxpnet.js   the library (src/browser.ts), one ES module, no dependencies,
+ *                        kernels.wasm inlined
  *   web/dist/app.js      the demo page (web/src/app.ts)
  *   web/dist/worker.js   the demo's inference worker (web/src/worker.ts, a module worker)
  *   web/dist/codec-app.js, codec-worker.js   the codec decode page (web/codec.html) and its worker
@@ -20,8 +21,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * Modules the library imports only on Node-only paths: sharp and node:fs in
  * src/data/images.ts (the browser entry uses only its pure checkImage), node:fs
- * and node:worker_threads in the WASM kernel loader and thread pool (the engine's
- * default reference kernels never reach them; the loader reports WASM unavailable).
+ * and node:worker_threads in the thread pool (Web Workers replace it in browsers;
+ * the kernel bytes come inlined, see inlineKernels).
  * The browser build replaces them with a module whose every member throws, so a
  * Node-only path reached in a browser fails loudly instead of half-working.
  */
@@ -35,6 +36,26 @@ const nodeOnlyStubs: Plugin = {
       loader: 'js',
       contents: `const fail = (k) => () => { throw new Error(${JSON.stringify(args.path)} + (k ? '.' + k : '') + ' is not available in the browser'); };
 module.exports = new Proxy(fail(''), { get: (_, k) => (typeof k === 'string' && k !== '__esModule' ? fail(k) : undefined) });`,
+    }));
+  },
+};
+
+/**
+ * The WASM kernel bytes: src/engine/kernels/wasm/kernel-bytes.ts reads kernels.wasm
+ * with node:fs; in the bundle it is a module holding the same bytes (esbuild's
+ * binary loader, base64 in the source: ~36 KB), so the loader stays synchronous and
+ * needs no URL. Feature detection (loader.ts) decides at run time whether they run.
+ */
+const inlineKernels: Plugin = {
+  name: 'inline-kernels',
+  setup(b) {
+    b.onResolve({ filter: /\/kernel-bytes\.js$/ }, (args) => ({ path: join(args.resolveDir, 'kernel-bytes.ts'), namespace: 'kernel-bytes' }));
+    b.onLoad({ filter: /.*/, namespace: 'kernel-bytes' }, (args) => ({
+      loader: 'js',
+      resolveDir: dirname(args.path),
+      contents: `import bytes from './kernels.wasm';
+export const WASM_URL = undefined;
+export function kernelBytes() { return bytes; }`,
     }));
   },
 };
@@ -90,7 +111,8 @@ export async function buildWeb(opts: WebBuildOptions = {}): Promise<WebBuildRepo
     ...common(minify),
     entryPoints: { fxpnet: join(root, 'src/browser.ts') },
     outdir: outDir,
-    plugins: [nodeOnlyStubs],
+    loader: { '.wasm': 'binary' },
+    plugins: [inlineKernels, nodeOnlyStubs],
   });
   const app = await build({
     ...common(minify),

@@ -5,8 +5,11 @@
  * no Node API is reached, so the same integers come out as in Node and in the
  * generated C (test/web/identity.test.ts checks it in headless Chromium).
  *
- * The engine is the reference kernels, single-threaded; the demo page runs it in
- * a Web Worker, which executes the very same code (identical results).
+ * The engine runs the reference kernels by default; with `kernels: 'auto'` the
+ * WASM SIMD kernels where the page is cross-origin isolated (shared memory), and
+ * with a context from createWasmContext(n) inside a Web Worker, on n threads
+ * (more Web Workers on the same memory). Every combination gives the same
+ * integers (test/web/identity.test.ts).
  *
  * The codec decoder (src/codec: model file, bitstream, integer decode) is pure as
  * well; web/codec.html decodes `.fxpc` files with it (test/web/codec-decode.test.ts).
@@ -26,4 +29,6 @@ export { resizeImage } from './data/resample.js';
 export { createCodec, decodeImage, DEFAULT_MAX_DECODE_PIXELS, type Codec, type RgbImage } from './codec/codec.js';
 export { decodeCodecModel, type LoadedCodecModel } from './codec/model-file.js';
 export { readBitstream, type CodecBitstream, type CodecHeader } from './codec/bitstream.js';
-export { wasmKernelsSupported } from './engine/kernels/wasm/loader.js';
+export { threadCanBlock, wasmKernelsSupported, wasmKernelsUnavailable } from './engine/kernels/wasm/loader.js';
+export { createWasmContext, type WasmContext, type WasmContextOptions } from './engine/kernels/wasm/context.js';
+export type { EngineOptions } from './engine/runtime.js';

@@ -150,11 +150,17 @@ function live(): Session {
   return session;
 }
 
-async function decodeInChromium(s: Session, modelUrls: readonly string[], cases: readonly CodecRunnerCase[]): Promise<CodecRunnerReport> {
+/**
+ * Decodes in Chromium on a cross-origin-isolated page: `threads` 0 on the page
+ * thread with kernels 'auto' (WASM, one thread), else in a Web Worker with the
+ * WASM kernels on that many threads.
+ */
+async function decodeInChromium(s: Session, modelUrls: readonly string[], cases: readonly CodecRunnerCase[], threads = 0): Promise<CodecRunnerReport> {
   const page = await s.browser.newPage();
   try {
     await page.goto(`${s.server.url}/`);
-    return (await page.evaluate(`import('/dist/codec-runner.js').then((m) => m.decodeCases(${JSON.stringify(modelUrls)}, ${JSON.stringify(cases)}))`)) as CodecRunnerReport;
+    const call = threads === 0 ? 'decodeCases' : 'decodeCasesInWorker';
+    return (await page.evaluate(`import('/dist/codec-runner.js').then((m) => m.${call}(${JSON.stringify(modelUrls)}, ${JSON.stringify(cases)}, ${threads}))`)) as CodecRunnerReport;
   } finally {
     await page.close();
   }
@@ -199,7 +205,8 @@ test('synthetic codec model: Node and headless Chromium decode a 37x53 bitstream
   const report = await decodeInChromium(s, ['/codec/synthetic.fxpcm'], [{ name: 'synthetic-37x53.fxpc', url: '/codec/synthetic-37x53.fxpc' }]);
   const r = report.results[0];
   assert.ok(r !== undefined && !('error' in r), `Chromium failed: ${r !== undefined && 'error' in r ? r.error : 'no result'}`);
-  console.log(`codec identity synthetic-37x53.fxpc node ${nodeHash} chromium ${r.hash} ${r.hash === nodeHash ? 'same' : 'DIFFERENT'} (Chromium ${r.ms.toFixed(0)} ms, ${report.wasm ? 'WASM' : 'reference'} kernels)`);
+  console.log(`codec identity synthetic-37x53.fxpc node ${nodeHash} chromium ${r.hash} ${r.hash === nodeHash ? 'same' : 'DIFFERENT'} (Chromium ${r.ms.toFixed(0)} ms, ${report.kernels})`);
+  assert.equal(report.kernels, 'auto: wasm 1 thread', 'the isolated test page must run the WASM kernels');
   assert.deepEqual([r.width, r.height], [37, 53]);
   assert.equal(r.hash, nodeHash);
   // A bitstream made by another model is refused, not decoded to something else.
@@ -243,24 +250,29 @@ test('trained models: every codec fixture decodes in Chromium to the Node decode
   });
   for (const m of used) s.server.add(`/models/${m.name}`, m.bytes);
   for (const f of fixtures) s.server.add(`/fixtures/${basename(f.entry.file)}`, f.bytes);
-  const report = await decodeInChromium(
-    s,
-    [...used].map((m) => `/models/${m.name}`),
-    fixtures.map((f) => ({ name: f.entry.file, url: `/fixtures/${basename(f.entry.file)}` })),
-  );
-  assert.equal(report.results.length, fixtures.length);
-  fixtures.forEach((f, i) => {
-    const r = report.results[i]!;
-    if ('error' in r) assert.fail(`${f.entry.file}: Chromium failed: ${r.error}`);
-    const same = r.hash === f.entry.rgbFnv1a64 && nodeHashes[i] === f.entry.rgbFnv1a64;
-    console.log(`codec identity ${f.entry.file} node ${nodeHashes[i]} chromium ${r.hash} ${same ? 'same' : 'DIFFERENT'} (q${f.entry.quality} ${r.width}x${r.height}, Chromium ${r.ms.toFixed(0)} ms)`);
-  });
-  fixtures.forEach((f, i) => {
-    const r = report.results[i]!;
-    assert.equal(nodeHashes[i], f.entry.rgbFnv1a64, `${f.entry.file}: Node hash differs from the ${fromManifest ? 'manifest' : 'encoder run'}`);
-    assert.ok(!('error' in r) && r.hash === f.entry.rgbFnv1a64, `${f.entry.file}: Chromium hash differs from Node`);
-    assert.ok(!('error' in r) && r.width === f.entry.width && r.height === f.entry.height, `${f.entry.file}: size`);
-  });
+  // WASM kernels on the page thread (1 thread) and in a Web Worker on 2 threads.
+  for (const [threads, want] of [[0, 'auto: wasm 1 thread'], [2, 'wasm 2 threads']] as const) {
+    const report = await decodeInChromium(
+      s,
+      [...used].map((m) => `/models/${m.name}`),
+      fixtures.map((f) => ({ name: f.entry.file, url: `/fixtures/${basename(f.entry.file)}` })),
+      threads,
+    );
+    assert.equal(report.kernels, want);
+    assert.equal(report.results.length, fixtures.length);
+    fixtures.forEach((f, i) => {
+      const r = report.results[i]!;
+      if ('error' in r) assert.fail(`${f.entry.file}: Chromium (${report.kernels}) failed: ${r.error}`);
+      const same = r.hash === f.entry.rgbFnv1a64 && nodeHashes[i] === f.entry.rgbFnv1a64;
+      console.log(`codec identity ${f.entry.file} node ${nodeHashes[i]} chromium ${r.hash} ${same ? 'same' : 'DIFFERENT'} (q${f.entry.quality} ${r.width}x${r.height}, Chromium ${r.ms.toFixed(0)} ms, ${report.kernels})`);
+    });
+    fixtures.forEach((f, i) => {
+      const r = report.results[i]!;
+      assert.equal(nodeHashes[i], f.entry.rgbFnv1a64, `${f.entry.file}: Node hash differs from the ${fromManifest ? 'manifest' : 'encoder run'}`);
+      assert.ok(!('error' in r) && r.hash === f.entry.rgbFnv1a64, `${f.entry.file}: Chromium (${report.kernels}) hash differs from Node`);
+      assert.ok(!('error' in r) && r.width === f.entry.width && r.height === f.entry.height, `${f.entry.file}: size`);
+    });
+  }
   assert.equal(new Set(fixtures.map((f) => f.entry.rgbFnv1a64)).size, fixtures.length, 'two fixtures hash alike');
 });
 
@@ -292,7 +304,7 @@ test('codec page: a bitstream named in the address is decoded, shown, hashed and
     assert.equal(await text(page, '#height'), '53');
     assert.match(await text(page, '#quality'), new RegExp(`^1 \\(model .* ${model.hash}\\)$`));
     assert.equal(await text(page, '#bpp'), ((8 * fxpc.length) / (37 * 53)).toFixed(4));
-    assert.match(await text(page, '#kernels'), /Web Worker/);
+    assert.match(await text(page, '#kernels'), /^WASM SIMD kernels, [1-4] threads?, Web Worker$/);
     assert.deepEqual(await page.evaluate(() => { const c = document.querySelector('#codec-canvas') as HTMLCanvasElement; return [c.width, c.height]; }), [37, 53]);
     const saved = await savedPngHash(page, downloads);
     assert.equal(saved.name, 'synthetic-37x53.png');

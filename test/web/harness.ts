@@ -46,17 +46,31 @@ const TYPES: Readonly<Record<string, string>> = {
 
 export interface TestServer {
   readonly url: string;
+  /**
+   * Whether responses carry COOP: same-origin and COEP: require-corp (default true):
+   * pages are then cross-origin isolated, with shared WASM memory. Set false to test
+   * the fallback (reference kernels); it applies to pages loaded afterwards.
+   */
+  isolated: boolean;
   /** Serves `body` at `path` (e.g. '/cases/x.fxp'). */
   add(path: string, body: Uint8Array | string, type?: string): void;
   close(): Promise<void>;
 }
 
+/** The headers that make a page (and its workers) cross-origin isolated. */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
 /**
  * Serves the demo (/ and /style.css from web/), the built bundle (/dist/NAME from
  * `distDir`) and whatever `add` registers; everything else is 404. 127.0.0.1, a free port.
+ * Every response carries ISOLATION_HEADERS while `isolated`.
  */
 export async function startServer(distDir: string): Promise<TestServer> {
   const files = new Map<string, { body: Uint8Array | string; type: string }>();
+  const state = { isolated: true };
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     let file = files.get(path);
@@ -72,12 +86,18 @@ export async function startServer(distDir: string): Promise<TestServer> {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body);
+    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store', ...(state.isolated ? ISOLATION_HEADERS : {}) }).end(file.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    get isolated() {
+      return state.isolated;
+    },
+    set isolated(v: boolean) {
+      state.isolated = v;
+    },
     add(path, body, type) {
       files.set(path, { body, type: type ?? TYPES[extname(path)] ?? 'application/octet-stream' });
     },

@@ -3,11 +3,17 @@
  * output integers in Node and in headless Chromium (the library bundle, loaded from
  * a localhost server). The hashes are printed so CI logs show them beside the C
  * harness's (test/web/identity-cases.ts builds the cases for every platform).
+ *
+ * In Chromium every case runs three ways on a cross-origin-isolated page (the
+ * test server sends COOP/COEP): reference kernels on the page thread, WASM kernels
+ * on one thread in a Web Worker, and on two threads (a Web Worker plus a kernel
+ * worker, every job split); all must give Node's reference-kernel hash. One case
+ * runs on a page without isolation, where 'auto' falls back to the reference.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { hashTensor } from '../../src/engine/hash.js';
-import type { RunnerCase, RunnerResult } from './browser-runner.js';
+import type { RunnerCase, RunnerKernels, RunnerReport } from './browser-runner.js';
 import { browserSkip, int32Le, withWebSession } from './harness.js';
 import { hasShared, identityCases, runCaseInNode, type IdentityCase } from './identity-cases.js';
 
@@ -32,7 +38,13 @@ test('identity cases: generated models and every fixed-point op are covered', ()
   assert.equal(new Set(nodeHashes.values()).size, nodeHashes.size, 'two cases hash alike');
 });
 
-test('identity: Node and headless Chromium give byte-identical outputs', { skip, timeout: 180_000 }, async () => {
+/** The page's script: run `cases` with `mode`, on the page or in a module worker. */
+function runnerCall(cases: readonly RunnerCase[], mode: RunnerKernels, where: 'page' | 'worker'): string {
+  const fn = where === 'page' ? 'runCases' : 'runCasesInWorker';
+  return `import('/dist/identity-runner.js').then((m) => m.${fn}(${JSON.stringify(cases)}, ${JSON.stringify(mode)}))`;
+}
+
+test('identity: Node and headless Chromium give byte-identical outputs (reference kernels, WASM 1 and 2 threads)', { skip, timeout: 180_000 }, async () => {
   await withWebSession(async ({ built, server, browser }) => {
     const runnerCases: RunnerCase[] = cases.map((c) => {
       server.add(`/cases/${c.name}.fxp`, c.fxp);
@@ -48,17 +60,46 @@ test('identity: Node and headless Chromium give byte-identical outputs', { skip,
     });
     const page = await browser.newPage();
     await page.goto(`${server.url}/`);
-    const results = (await page.evaluate(`import('/dist/identity-runner.js').then((m) => m.runCases(${JSON.stringify(runnerCases)}))`)) as RunnerResult[];
+    assert.equal(await page.evaluate('crossOriginIsolated'), true, 'the test server must make the page cross-origin isolated');
     const version = browser.context.browser()?.version() ?? (await page.evaluate('navigator.userAgent'));
-    console.log(`identity: Node ${process.version}, Chromium ${String(version)}, bundle fxpnet.js ${built.files['fxpnet.js']} bytes`);
-    assert.equal(results.length, cases.length);
-    for (const r of results) {
-      const node = nodeHashes.get(r.name);
-      if ('error' in r) assert.fail(`${r.name}: Chromium failed: ${r.error}`);
-      const extra = r.name.startsWith('random-') ? '' : `  (Chromium ${r.ms.toFixed(0)} ms)`;
-      console.log(`identity ${r.name.padEnd(32)} node ${node}  chromium ${r.hash}  ${node === r.hash ? 'same' : 'DIFFERENT'}${extra}`);
+    console.log(`identity: Node ${process.version}, Chromium ${String(version)}, bundle fxpnet.js ${built.files['fxpnet.js']} bytes, hardwareConcurrency ${String(await page.evaluate('navigator.hardwareConcurrency'))}`);
+    const runs: [string, RunnerKernels, 'page' | 'worker', number][] = [
+      ['reference kernels, page thread', { kernels: 'ref' }, 'page', 0],
+      ['WASM kernels, 1 thread, Web Worker', { kernels: 'wasm', threads: 1 }, 'worker', 1],
+      ['WASM kernels, 2 threads (every job split), Web Worker + 1 kernel worker', { kernels: 'wasm', threads: 2, splitAll: true }, 'worker', 2],
+    ];
+    for (const [label, mode, where, threads] of runs) {
+      const report = (await page.evaluate(runnerCall(runnerCases, mode, where))) as RunnerReport;
+      console.log(`identity run: ${label}: chromium ran ${report.kernels}, ${report.wasmCalls} WASM kernel calls`);
+      assert.equal(report.threads, threads, `${label}: ${report.kernels}`);
+      if (threads > 0) assert.ok(report.wasmCalls > cases.length, `${label}: the WASM kernels were not used (${report.wasmCalls} calls)`);
+      assert.equal(report.results.length, cases.length);
+      for (const r of report.results) {
+        const node = nodeHashes.get(r.name);
+        if ('error' in r) assert.fail(`${r.name}: Chromium (${report.kernels}) failed: ${r.error}`);
+        const extra = r.name.startsWith('random-') ? '' : `  (Chromium ${r.ms.toFixed(0)} ms)`;
+        console.log(`identity ${r.name.padEnd(32)} node ${node}  chromium ${r.hash}  ${node === r.hash ? 'same' : 'DIFFERENT'}  [${report.kernels}]${extra}`);
+      }
+      for (const r of report.results) assert.ok(!('error' in r) && r.hash === nodeHashes.get(r.name), `${r.name}: Chromium (${report.kernels}) hash differs from Node`);
     }
-    for (const r of results) assert.ok(!('error' in r) && r.hash === nodeHashes.get(r.name), `${r.name}: Chromium hash differs from Node`);
+    await page.close();
+
+    // Without COOP/COEP: no shared memory, so 'auto' falls back to the reference kernels, same integers.
+    server.isolated = false;
+    const plain = await browser.newPage();
+    await plain.goto(`${server.url}/`);
+    assert.equal(await plain.evaluate('crossOriginIsolated'), false);
+    const one = runnerCases.filter((c) => c.name === 'fashion-small-w8a8');
+    const fallback = (await plain.evaluate(runnerCall(one, { kernels: 'auto' }, 'worker'))) as RunnerReport;
+    const r = fallback.results[0];
+    assert.ok(r !== undefined && !('error' in r), JSON.stringify(fallback));
+    console.log(`identity ${r.name.padEnd(32)} node ${nodeHashes.get(r.name)}  chromium ${r.hash}  [not isolated, ${fallback.kernels}]`);
+    assert.match(fallback.kernels, /^auto: reference \(the page is not cross-origin isolated/);
+    assert.equal(r.hash, nodeHashes.get(r.name));
+    const wasm = (await plain.evaluate(runnerCall(one, { kernels: 'wasm', threads: 2 }, 'worker'))) as RunnerReport;
+    assert.match(wasm.kernels, /^no WASM: the page is not cross-origin isolated/);
+    await plain.close();
+    server.isolated = true;
     assert.deepEqual(browser.errors, []);
   });
 });

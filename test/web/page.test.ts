@@ -82,7 +82,10 @@ test('demo page in headless Chromium', { skip, timeout: 180_000 }, async (t) => 
         await pick(page, '#image-file', 'fashion-test-0.png', readFileSync(fashionPng), 'image/png');
         assert.equal(await settled(page, 60_000), 'done', await errorText(page));
         const hash = (await page.textContent('#hash')) ?? '';
-        console.log(`page fashion-small: chromium page ${hash}  node ${want.hash}`);
+        const details = (await page.textContent('#run-details')) ?? '';
+        console.log(`page fashion-small: chromium page ${hash}  node ${want.hash}  (${details.replace(/^.*; /, '')})`);
+        // The test server sends COOP/COEP: the worker runs the WASM kernels on its threads.
+        assert.match(details, /WASM SIMD kernels, [1-4] threads?\)$/);
         assert.equal(hash, want.hash);
         assert.equal(await page.locator('#layers tbody tr').count(), want.nodes);
         assert.equal(await page.locator('#classes li').count(), 10);

@@ -149,7 +149,7 @@ async function runIfReady(): Promise<void> {
     if (gen !== latest.run) return;
     showOutput(info, fitted.image, r);
     ui.hash.textContent = r.hash;
-    ui.details.textContent = `output '${info.output.name}' [${r.shape.join(', ')}] in ${info.output.format}; ${r.ms.toFixed(1)} ms in a ${backend.kind} (reference integer kernels)`;
+    ui.details.textContent = `output '${info.output.name}' [${r.shape.join(', ')}] in ${info.output.format}; ${r.ms.toFixed(1)} ms in a ${backend.kind} (${r.kernels})`;
     setState('done', 'done');
   } catch (err) {
     if (gen === latest.run) showError(err instanceof Error ? err.message : String(err));

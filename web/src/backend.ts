@@ -8,6 +8,7 @@
  */
 import type { Tensor } from '../../src/browser.js';
 import { errorMessage, openModel, type Session } from './inference.js';
+import { chooseKernels } from './kernels.js';
 import type { ModelInfo, RunResult, WorkerReply, WorkerRequest } from './protocol.js';
 
 export const LOAD_TIMEOUT_MS = 30_000;
@@ -101,10 +102,15 @@ class PageBackend implements Backend {
   private session: Session | undefined;
 
   async load(bytes: ArrayBuffer, file: string): Promise<ModelInfo> {
+    const old = this.session;
     this.session = undefined;
+    await old?.dispose();
+    // On the page thread: one WASM thread where the page is cross-origin isolated, else the reference kernels.
+    const kernels = await chooseKernels();
     try {
-      this.session = openModel(new Uint8Array(bytes), file);
+      this.session = openModel(new Uint8Array(bytes), file, kernels);
     } catch (err) {
+      await kernels.ctx?.dispose();
       throw new Error(errorMessage(err), { cause: err });
     }
     return this.session.info;

@@ -24,21 +24,27 @@ export interface CodecBackend {
 class PageCodecBackend implements CodecBackend {
   readonly kind = 'page thread (no Web Worker)';
   private readonly session = new CodecSession();
+  /** Requests run in order: a decode waits for the loads before it (a load awaits the kernel choice). */
+  private queue: Promise<unknown> = Promise.resolve();
 
-  async load(bytes: Uint8Array, file: string): Promise<CodecModelInfo> {
-    try {
-      return this.session.load(bytes, file);
-    } catch (err) {
-      throw new Error(errorMessage(err), { cause: err });
-    }
+  private serial<T>(f: () => Promise<T> | T): Promise<T> {
+    const p = this.queue.then(async () => {
+      try {
+        return await f();
+      } catch (err) {
+        throw new Error(errorMessage(err), { cause: err });
+      }
+    });
+    this.queue = p.catch(() => undefined);
+    return p;
   }
 
-  async decode(bytes: Uint8Array, file: string): Promise<DecodeResult> {
-    try {
-      return this.session.decode(bytes, file);
-    } catch (err) {
-      throw new Error(errorMessage(err), { cause: err });
-    }
+  load(bytes: Uint8Array, file: string): Promise<CodecModelInfo> {
+    return this.serial(() => this.session.load(bytes, file));
+  }
+
+  decode(bytes: Uint8Array, file: string): Promise<DecodeResult> {
+    return this.serial(() => this.session.decode(bytes, file));
   }
 }
 

@@ -5,26 +5,29 @@
  * decode is the library's decodeImage, the same integer-only code as in Node, so
  * the RGB bytes and their hash are Node's.
  */
-import { createCodec, decodeCodecModel, decodeImage, fnv1a64, readBitstream, wasmKernelsSupported, type Codec } from '../../src/browser.js';
+import { createCodec, decodeCodecModel, decodeImage, fnv1a64, readBitstream, type Codec } from '../../src/browser.js';
 import type { CodecModelInfo, DecodeResult } from './codec-protocol.js';
+import { chooseKernels, type KernelChoice } from './kernels.js';
 
 /**
- * The kernels the engine runs with `kernels: 'auto'`: WASM SIMD where the runtime
- * has it (shared memory and the kernel module), else the reference kernels. Both
- * give the same integers.
+ * Every model's engines run on one kernel choice (kernels.ts), made on first use:
+ * one WASM context (its threads shared by all models) where the page is
+ * cross-origin isolated, else the reference kernels. Both give the same integers.
  */
-export function kernelsInUse(): string {
-  return wasmKernelsSupported() ? 'WASM SIMD kernels' : 'reference kernels (no WASM kernels in this runtime)';
-}
-
 export class CodecSession {
+  private kernels: Promise<KernelChoice> | undefined;
+  private label = 'reference kernels';
+
   /** By model hash: loading the same model again replaces it. */
   private readonly codecs = new Map<string, { codec: Codec; info: CodecModelInfo }>();
 
   /** Decodes and prepares a model; every problem with the bytes is an FxpError naming `file`. */
-  load(bytes: Uint8Array, file: string): CodecModelInfo {
+  async load(bytes: Uint8Array, file: string): Promise<CodecModelInfo> {
+    this.kernels ??= chooseKernels();
+    const kernels = await this.kernels;
+    this.label = kernels.label;
     const model = decodeCodecModel(bytes, file);
-    const codec = createCodec(model, { kernels: 'auto' });
+    const codec = createCodec(model, kernels.options);
     const info: CodecModelInfo = { file, modelId: model.modelId, quality: model.quality, hash: model.hash, bytes: bytes.length };
     this.codecs.set(model.hash, { codec, info });
     return info;
@@ -53,7 +56,7 @@ export class CodecSession {
       rgb: img.data,
       hash: fnv1a64(img.data),
       ms,
-      kernels: kernelsInUse(),
+      kernels: this.label,
     };
   }
 }

@@ -13,10 +13,13 @@ function reply(msg: CodecReply, transfer: Transferable[] = []): void {
   postMessage(msg, { transfer });
 }
 
-function handle(req: CodecRequest): void {
+/** Requests run one at a time, in order (the first load awaits the kernel threads). */
+let queue: Promise<void> = Promise.resolve();
+
+async function handle(req: CodecRequest): Promise<void> {
   try {
     if (req.type === 'load') {
-      reply({ type: 'loaded', id: req.id, info: session.load(new Uint8Array(req.bytes), req.file) });
+      reply({ type: 'loaded', id: req.id, info: await session.load(new Uint8Array(req.bytes), req.file) });
       return;
     }
     const result = session.decode(new Uint8Array(req.bytes), req.file);
@@ -26,4 +29,6 @@ function handle(req: CodecRequest): void {
   }
 }
 
-addEventListener('message', (e: MessageEvent<CodecRequest>) => handle(e.data));
+addEventListener('message', (e: MessageEvent<CodecRequest>) => {
+  queue = queue.then(() => handle(e.data));
+});

@@ -31,6 +31,8 @@ export interface RunResult {
   /** FNV-1a 64 of the output integers (src/engine/hash.ts). */
   readonly hash: string;
   readonly ms: number;
+  /** Which kernels ran, e.g. "WASM SIMD kernels, 2 threads". */
+  readonly kernels: string;
 }
 
 export type WorkerRequest =

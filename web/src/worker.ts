@@ -5,6 +5,7 @@
  */
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 import { errorMessage, openModel, type Session } from './inference.js';
+import { chooseKernels } from './kernels.js';
 
 let session: Session | undefined;
 
@@ -12,11 +13,23 @@ function reply(msg: WorkerReply, transfer: Transferable[] = []): void {
   postMessage(msg, { transfer });
 }
 
-function handle(req: WorkerRequest): void {
+/** Requests run one at a time, in order (a load awaits its kernel threads). */
+let queue: Promise<void> = Promise.resolve();
+
+async function handle(req: WorkerRequest): Promise<void> {
   try {
     if (req.type === 'load') {
+      // Each model gets a fresh WASM context (its memory holds that model's weights).
+      const old = session;
       session = undefined;
-      session = openModel(new Uint8Array(req.bytes), req.file);
+      await old?.dispose();
+      const kernels = await chooseKernels();
+      try {
+        session = openModel(new Uint8Array(req.bytes), req.file, kernels);
+      } catch (err) {
+        await kernels.ctx?.dispose();
+        throw err;
+      }
       reply({ type: 'loaded', id: req.id, info: session.info });
       return;
     }
@@ -28,4 +41,6 @@ function handle(req: WorkerRequest): void {
   }
 }
 
-addEventListener('message', (e: MessageEvent<WorkerRequest>) => handle(e.data));
+addEventListener('message', (e: MessageEvent<WorkerRequest>) => {
+  queue = queue.then(() => handle(e.data));
+});

@@ -1,5 +1,6 @@
 /**
- * A worker_threads pool for the WASM kernels. Every worker instantiates the same
+ * A thread pool for the WASM kernels (worker_threads in Node, Web Workers in
+ * browsers: the same loop, worker-loop.ts). Every worker instantiates the same
  * compiled module on the same shared WebAssembly.Memory, with its own stack, and
  * waits on a control word; a job is "run export `fn` on parameter block `params`
  * over rows [r0, r1) with this scratch", one row range per thread. The caller's
@@ -15,38 +16,19 @@
  *   [3] parameter block pointer      [4] error flag
  *   [8 + 4t ...] worker t: r0, r1, scratch pointer
  */
-import { Worker } from 'node:worker_threads';
 import { FxpError } from '../../errors.js';
+import { spawnNodeWorker } from './node-workers.js';
+import { spawnWebWorker } from './web-workers.js';
+import type { KernelWorker, SpawnWorker } from './worker-loop.js';
 
 export const KERNEL_FNS = ['conv_rows', 'pack_rows', 'dw_rows', 'dense_rows', 'add_rows', 'affine_rows', 'd2s_rows'] as const;
 export type KernelFn = (typeof KERNEL_FNS)[number];
 
-const WORKER_SOURCE = `
-const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, ctrl, stackTop, index, fns } = workerData;
-const inst = new WebAssembly.Instance(module, { env: { memory } });
-inst.exports.__stack_pointer.value = stackTop;
-const table = fns.map((n) => inst.exports[n]);
-const c = new Int32Array(ctrl);
-const base = 8 + 4 * index;
-let gen = 0;
-parentPort.postMessage('ready');
-for (;;) {
-  Atomics.wait(c, 0, gen);
-  const g = Atomics.load(c, 0);
-  if (g === gen) continue;
-  gen = g;
-  const fn = c[2];
-  if (fn < 0) break;
-  try {
-    table[fn](c[3], c[base], c[base + 1], c[base + 2]);
-  } catch (e) {
-    Atomics.store(c, 4, 1);
-  } finally {
-    if (Atomics.sub(c, 1, 1) === 1) Atomics.notify(c, 1);
-  }
+/** worker_threads in Node, Web Workers elsewhere (browsers; the bundle stubs node:worker_threads). */
+function defaultSpawn(): SpawnWorker {
+  const isNode = typeof process === 'object' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
+  return isNode ? spawnNodeWorker : spawnWebWorker;
 }
-`;
 
 export interface ThreadPool {
   /** Threads in all, the caller's included. */
@@ -72,24 +54,15 @@ export async function createThreadPool(module: WebAssembly.Module, memory: WebAs
   if (!Number.isInteger(threads) || threads < 1) throw new FxpError(`thread count must be a positive integer, got ${threads}`);
   const ctrlBuf = new SharedArrayBuffer(4 * (8 + 4 * threads));
   const ctrl = new Int32Array(ctrlBuf);
-  const workers: Worker[] = [];
-  const ready: Promise<void>[] = [];
-  for (let t = 0; t < threads - 1; t++) {
-    const w = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { module, memory, ctrl: ctrlBuf, stackTop: stackTops[t], index: t, fns: [...KERNEL_FNS] },
-    });
-    ready.push(
-      new Promise((resolve, reject) => {
-        w.once('message', () => resolve());
-        w.once('error', (e) => reject(new FxpError(`kernel worker failed to start: ${e.message}`)));
-      }),
-    );
-    workers.push(w);
+  const workers: KernelWorker[] = [];
+  const spawn = defaultSpawn();
+  try {
+    for (let t = 0; t < threads - 1; t++) workers.push(spawn({ module, memory, ctrl: ctrlBuf, stackTop: stackTops[t]!, index: t, fns: KERNEL_FNS }));
+    await Promise.all(workers.map((w) => w.ready));
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
   }
-  await Promise.all(ready);
-  // Idle workers block in Atomics.wait; they must not keep the process alive.
-  for (const w of workers) w.unref();
   const nw = workers.length;
   return {
     size: threads,

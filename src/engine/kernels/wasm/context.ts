@@ -18,7 +18,7 @@
  */
 import { FxpError } from '../../../errors.js';
 import { createThreadPool, KERNEL_FNS, type KernelFn, type ThreadPool } from '../../threads/pool.js';
-import { loadKernelModule } from './loader.js';
+import { loadKernelModule, threadCanBlock } from './loader.js';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768;
@@ -166,12 +166,17 @@ export function createWasmContextSync(): WasmContext | undefined {
   return makeContext(memory, ex, { top }, undefined, {});
 }
 
-/** A context with `threads` threads (the caller's included), or undefined where unsupported. */
+/**
+ * A context with `threads` threads (the caller's included), or undefined where
+ * unsupported. Where the calling thread may not block in Atomics.wait (a
+ * browser page's main thread) it gets one thread whatever `threads` says: run
+ * the engine in a Web Worker for more (`ctx.threads` tells what it got).
+ */
 export async function createWasmContext(threads = 1, opts: WasmContextOptions = {}): Promise<WasmContext | undefined> {
   const module = loadKernelModule();
   if (module === undefined) return undefined;
   const { memory, ex, top } = instantiate(module);
-  if (threads <= 1) return makeContext(memory, ex, { top }, undefined, opts);
+  if (threads <= 1 || !threadCanBlock()) return makeContext(memory, ex, { top }, undefined, opts);
   const stacks: number[] = [];
   let t = top;
   for (let i = 0; i < threads - 1; i++) {

@@ -33,4 +33,4 @@ export function accelerate(plan: EnginePlan, ctx: WasmContext): EnginePlan {
 }
 
 export { createWasmContext, createWasmContextSync, type WasmContext, type WasmContextOptions } from './context.js';
-export { wasmKernelsSupported } from './loader.js';
+export { threadCanBlock, wasmKernelsSupported, wasmKernelsUnavailable } from './loader.js';
