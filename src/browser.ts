@@ -29,6 +29,7 @@ export { resizeImage } from './data/resample.js';
 export { createCodec, decodeImage, DEFAULT_MAX_DECODE_PIXELS, type Codec, type RgbImage } from './codec/codec.js';
 export { decodeCodecModel, type LoadedCodecModel } from './codec/model-file.js';
 export { readBitstream, type CodecBitstream, type CodecHeader } from './codec/bitstream.js';
+export { encodePng } from './codec/png.js';
 export { threadCanBlock, wasmKernelsSupported, wasmKernelsUnavailable } from './engine/kernels/wasm/loader.js';
 export { createWasmContext, type WasmContext, type WasmContextOptions } from './engine/kernels/wasm/context.js';
 export type { EngineOptions } from './engine/runtime.js';

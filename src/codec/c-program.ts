@@ -7,7 +7,8 @@
  *   fxpc_decode.h/.c   rANS and symbol decoder (c-decoder.ts)
  *   fxpc_program.h     model type, network return codes, decode API (c-program-header.ts)
  *   fxpc_image.c       container, CRC, model match, latents, crop (c-glue.ts)
- *   fxpc_main.c        command line: IN.fxpc OUT.ppm, prints the RGB hash (c-main.ts)
+ *   fxpc_main.c        command line: IN.fxpc OUT.png (png.ts layout) or OUT.ppm,
+ *                      prints the RGB hash (c-main.ts)
  *   fxpc_models.h/.c   the models this program holds (here)
  *   P.c                the model's tables and formats (c-model-tables.ts)
  *   P_hs.c, P_gs.c     hyper-synthesis and synthesis, size-generic (c-network.ts),

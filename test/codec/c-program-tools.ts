@@ -63,8 +63,10 @@ export interface DecoderRun {
   readonly stderr: string;
   /** fnv1a64 printed by the program ('' if none). */
   readonly hash: string;
-  /** The PPM's pixels, when the run succeeded. */
+  /** The PPM's pixels, when the run succeeded and wrote a PPM. */
   readonly image?: { readonly width: number; readonly height: number; readonly rgb: Uint8Array } | undefined;
+  /** The PNG file's bytes, when the run succeeded and wrote a PNG. */
+  readonly png?: Uint8Array | undefined;
 }
 
 function parsePpm(bytes: Buffer): DecoderRun['image'] {
@@ -73,14 +75,16 @@ function parsePpm(bytes: Buffer): DecoderRun['image'] {
   return { width: Number(m[1]), height: Number(m[2]), rgb: new Uint8Array(bytes.subarray(m[0].length)) };
 }
 
-/** Runs the decoder on `bytes` (written to a temporary file). */
-export function runDecoder(exe: string, bytes: Uint8Array, env: NodeJS.ProcessEnv = process.env): DecoderRun {
+/** Runs the decoder on `bytes` (written to a temporary file); it writes `out.ppm`, or `out.png` with format 'png'. */
+export function runDecoder(exe: string, bytes: Uint8Array, env: NodeJS.ProcessEnv = process.env, format: 'ppm' | 'png' = 'ppm'): DecoderRun {
   const dir = tempDir('codec-run');
   const input = join(dir, 'in.fxpc');
-  const output = join(dir, 'out.ppm');
+  const output = join(dir, `out.${format}`);
   writeFileSync(input, bytes);
   const r = spawnSync(exe, [input, output], { encoding: 'utf8', env });
   const hash = /^fnv1a64 ([0-9a-f]{16})$/m.exec(r.stdout ?? '')?.[1] ?? '';
-  const image = r.status === 0 && existsSync(output) ? parsePpm(readFileSync(output)) : undefined;
-  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', hash, image };
+  const written = r.status === 0 && existsSync(output) ? readFileSync(output) : undefined;
+  const image = written !== undefined && format === 'ppm' ? parsePpm(written) : undefined;
+  const png = written !== undefined && format === 'png' ? new Uint8Array(written) : undefined;
+  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', hash, image, png };
 }

@@ -6,9 +6,14 @@
  * work). Damaged streams with a valid CRC reach the entropy decoder and the
  * networks; there Node and C must agree on success and on the pixels.
  *
+ * Given an OUT.png name the program writes src/codec/png.ts's PNG: its bytes equal
+ * encodePng of Node's pixels (synthetic streams, one of two stored blocks).
+ *
  * With the trained models and the committed fixtures (test/fixtures/codec,
  * scripts/codec/make-fixtures.ts): Node hash == manifest hash == C hash for every
- * fixture, one log line each. Skipped without gcc or clang.
+ * fixture, and the C program's PNG file == encodePng of Node's decode, byte for
+ * byte; log lines `codec identity ...` and `codec png FILE node FNV c FNV same`.
+ * Skipped without gcc or clang.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -28,6 +33,8 @@ import type { FxGraph } from '../../src/engine/fx-graph.js';
 import { fnv1a64 } from '../../src/engine/hash.js';
 import { FxpError } from '../../src/errors.js';
 import { crc32 } from '../../src/export/crc32.js';
+import { readImage } from '../../src/data/images.js';
+import { encodePng } from '../../src/codec/png.js';
 import { COMPILERS, tempDir } from '../export/c-tools.js';
 import { buildDecoder, runDecoder, sanitizersWork, SANITIZER_ENV, type DecoderRun } from './c-program-tools.js';
 import { codecModelFiles, CODEC_MODEL_DIR, testImage } from './codec-fixture.js';
@@ -116,9 +123,15 @@ test('C decoder program, synthetic model: same pixels as Node; damaged and hosti
   const env = sanitize ? SANITIZER_ENV : process.env;
   const exe = await buildDecoder(cc!, [model], { sanitize });
 
-  const streams = ([[37, 29], [131, 70], [1, 1]] as const).map(([w, h]) => ({ w, h, bytes: encodeImage(codec, testImage(w, h)) }));
+  // 200x120: the PNG's scanlines (72120 bytes) take two stored blocks.
+  const streams = ([[37, 29], [131, 70], [1, 1], [200, 120]] as const).map(([w, h]) => ({ w, h, bytes: encodeImage(codec, testImage(w, h)) }));
   for (const { w, h, bytes } of streams) {
     assert.equal(assertAgrees(exe, codec, bytes, `${w}x${h}`, env), 'decoded');
+    const node = decodeImage(codec, bytes);
+    const png = runDecoder(exe, bytes, env, 'png');
+    assert.equal(png.status, 0, `${w}x${h} to PNG: ${png.stderr}`);
+    assert.equal(png.hash, fnv1a64(node.data), `${w}x${h} to PNG: the printed hash is still the RGB bytes'`);
+    assert.ok(png.png !== undefined && Buffer.from(png.png).equals(encodePng(node.data, node.width, node.height)), `${w}x${h}: C PNG file differs from encodePng`);
   }
 
   const rand = rng(7);
@@ -200,7 +213,7 @@ const SKIP_FIXTURES =
   (codecModelFiles().length === 0 ? `no codec models (q*.fxpcm) in ${CODEC_MODEL_DIR}` : false) ||
   (existsSync(MANIFEST) ? false : `no ${MANIFEST}: run npx tsx scripts/codec/make-fixtures.ts`);
 
-test('codec identity: committed fixtures decode to the manifest hash in Node and in the generated C', { skip: SKIP_FIXTURES, timeout: 300_000 }, async () => {
+test('codec identity: committed fixtures decode to the manifest hash in Node and in the generated C, and to the same PNG bytes', { skip: SKIP_FIXTURES, timeout: 300_000 }, async () => {
   const models = codecModelFiles().map((f) => decodeCodecModel(new Uint8Array(readFileSync(f)), f));
   const entries = readManifest();
   for (const e of entries) {
@@ -222,6 +235,14 @@ test('codec identity: committed fixtures decode to the manifest hash in Node and
     assert.equal(node, e.rgbFnv1a64, `${e.file}: Node hash differs from the manifest`);
     assert.equal(c.status, 0, `${e.file}: C decoder failed: ${c.stderr}`);
     assert.equal(c.hash, node, `${e.file}: C hash differs from Node`);
+    // The PNG files, byte for byte: encodePng of Node's pixels and the C program's OUT.png.
+    const nodePng = encodePng(img.data, img.width, img.height);
+    const cPng = runDecoder(exe, bytes, process.env, 'png');
+    const cPngHash = cPng.png === undefined ? `exit ${cPng.status}` : fnv1a64(cPng.png);
+    const samePng = cPng.png !== undefined && Buffer.from(cPng.png).equals(nodePng);
+    console.log(`codec png ${e.file.padEnd(28)} node ${fnv1a64(nodePng)}  c(${cc}) ${cPngHash}  ${samePng ? 'same' : 'DIFFERENT'} (${nodePng.length} bytes)`);
+    assert.equal(cPng.status, 0, `${e.file}: C decoder to PNG failed: ${cPng.stderr}`);
+    assert.ok(samePng, `${e.file}: the C program's PNG differs from encodePng of Node's decode`);
     assert.equal(fnv1a64(decodeImage(auto, bytes, e.file).data), node, `${e.file}: Node with kernels 'auto' (WASM) differs from the reference kernels`);
   }
 });
@@ -257,7 +278,7 @@ test('C decoder generation refuses what it cannot do, naming the node and op', a
 
 const HAS_CC = spawnSync('cc', ['--version'], { stdio: 'ignore' }).status === 0;
 
-test('fxp codec export-c writes a program that builds with the printed line and decodes like Node', { skip: HAS_CC ? false : 'needs cc on PATH', timeout: 120_000 }, async () => {
+test('fxp codec export-c writes a program that builds with the printed line and decodes like Node; fxp codec decode writes its PNG bytes', { skip: HAS_CC ? false : 'needs cc on PATH', timeout: 120_000 }, async () => {
   const { bytes: modelBytes, model } = await syntheticModel();
   const modelDir = tempDir('codec-models');
   writeFileSync(join(modelDir, 'q1.fxpcm'), modelBytes);
@@ -269,7 +290,20 @@ test('fxp codec export-c writes a program that builds with the printed line and 
   const made = spawnSync('sh', ['-c', build], { encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
   const stream = encodeImage(createCodec(model, { kernels: 'ref' }), testImage(45, 33));
-  const r = runDecoder(join(out, C_PROGRAM_NAME), stream);
+  const r = runDecoder(join(out, C_PROGRAM_NAME), stream, process.env, 'png');
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.hash, fnv1a64(decodeImage(createCodec(model, { kernels: 'ref' }), stream).data));
+  const rgb = decodeImage(createCodec(model, { kernels: 'ref' }), stream).data;
+  assert.equal(r.hash, fnv1a64(rgb));
+  // `fxp codec decode` writes the same PNG file as the C program; --compress other bytes, the same pixels.
+  const dir = tempDir('codec-cli-decode');
+  writeFileSync(join(dir, 'in.fxpc'), stream);
+  for (const extra of [[], ['--compress']]) {
+    const png = join(dir, `out${extra.length}.png`);
+    const dec = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'codec', 'decode', join(dir, 'in.fxpc'), '-o', png, '--model-dir', modelDir, '--json', ...extra], { encoding: 'utf8' });
+    assert.equal(dec.status, 0, dec.stderr);
+    assert.equal((JSON.parse(dec.stdout) as { rgbFnv1a64?: unknown }).rgbFnv1a64, r.hash);
+    const bytes = readFileSync(png);
+    assert.equal(bytes.equals(r.png ?? new Uint8Array(0)), extra.length === 0, `fxp codec decode ${extra.join(' ')}: PNG bytes vs the C program's`);
+    assert.equal(fnv1a64((await readImage(png, 'rgb')).data), r.hash, `fxp codec decode ${extra.join(' ')}: pixels`);
+  }
 });

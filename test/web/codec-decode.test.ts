@@ -1,14 +1,17 @@
 /**
  * Cross-platform codec decode: the same `.fxpc` bitstream decodes to the same RGB
  * bytes in Node and in headless Chromium (the library bundle), compared by the
- * FNV-1a 64 hash of the interleaved RGB bytes; and the codec page (web/codec.html)
- * shows that hash for a bitstream named in its address.
+ * FNV-1a 64 hash of the interleaved RGB bytes; the PNG files are the same bytes
+ * too (src/codec/png.ts encodePng: the runner's, the page's "save PNG" download,
+ * Node's, and with a C compiler the generated C decoder's OUT.png); and the codec
+ * page (web/codec.html) shows that hash for a bitstream named in its address.
  *
  * - Always: the synthetic codec model (test/codec/codec-synthetic.ts) and a small
  *   odd-size image encoded in Node.
  * - With models/codec/q*.fxpcm: the fixtures of test/fixtures/codec/manifest.json
- *   (scripts/codec/make-fixtures.ts), each hash compared with the manifest's; one
- *   log line per fixture: `codec identity FILE node HASH chromium HASH same`.
+ *   (scripts/codec/make-fixtures.ts), each hash compared with the manifest's; log
+ *   lines per fixture: `codec identity FILE node HASH chromium HASH same` and
+ *   `codec png FILE node FNV c FNV chromium FNV same` (FNV-1a 64 of the PNG files).
  *   Without the manifest, two temporary fixtures (Kodak crops from ../shared, else
  *   a generated picture) are encoded into a temporary folder instead.
  *
@@ -26,11 +29,14 @@ import { buildWeb } from '../../scripts/build-web.js';
 import { readBitstream, writeBitstream } from '../../src/codec/bitstream.js';
 import { createCodec, decodeImage, encodeImage, type Codec, type RgbImage } from '../../src/codec/codec.js';
 import { decodeCodecModel } from '../../src/codec/model-file.js';
+import { encodePng } from '../../src/codec/png.js';
 import { readImage } from '../../src/data/images.js';
 import { cropImage } from '../../src/data/preprocess.js';
 import { fnv1a64 } from '../../src/engine/hash.js';
+import { buildDecoder, runDecoder } from '../codec/c-program-tools.js';
 import { testImage } from '../codec/codec-fixture.js';
 import { syntheticModel } from '../codec/codec-synthetic.js';
+import { COMPILERS } from '../export/c-tools.js';
 import type { CodecRunnerCase, CodecRunnerReport } from './codec-runner.js';
 import { browserSkip, launchChromium, startServer, type Browser, type TestServer } from './harness.js';
 import { REPO, SHARED } from './identity-cases.js';
@@ -175,13 +181,18 @@ async function text(page: Page, selector: string): Promise<string> {
   return (await page.textContent(selector)) ?? '';
 }
 
-/** Clicks "save PNG" and returns the FNV-1a 64 of the downloaded PNG's RGB bytes (decoded by sharp). */
-async function savedPngHash(page: Page, dir: string): Promise<{ name: string; hash: string; width: number; height: number }> {
+/** Clicks "save PNG": the downloaded file's bytes, and the FNV-1a 64 of its RGB bytes (decoded by sharp). */
+async function savedPng(page: Page, dir: string): Promise<{ name: string; bytes: Buffer; hash: string; width: number; height: number }> {
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click('#save-png')]);
   const path = join(dir, download.suggestedFilename());
   await download.saveAs(path);
   const img = await readImage(path, 'rgb');
-  return { name: download.suggestedFilename(), hash: fnv1a64(img.data), width: img.width, height: img.height };
+  return { name: download.suggestedFilename(), bytes: readFileSync(path), hash: fnv1a64(img.data), width: img.width, height: img.height };
+}
+
+/** The runner's PNG (base64) as bytes. */
+function runnerPng(r: { readonly pngBase64: string }): Buffer {
+  return Buffer.from(r.pngBase64, 'base64');
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -209,6 +220,7 @@ test('synthetic codec model: Node and headless Chromium decode a 37x53 bitstream
   assert.equal(report.kernels, 'auto: wasm 1 thread', 'the isolated test page must run the WASM kernels');
   assert.deepEqual([r.width, r.height], [37, 53]);
   assert.equal(r.hash, nodeHash);
+  assert.ok(runnerPng(r).equals(encodePng(node.data, node.width, node.height)), 'Chromium\'s PNG bytes differ from Node\'s encodePng');
   // A bitstream made by another model is refused, not decoded to something else.
   const other = await decodeInChromium(s, [], [{ name: 'synthetic-37x53.fxpc', url: '/codec/synthetic-37x53.fxpc' }]);
   const o = other.results[0];
@@ -219,7 +231,7 @@ test('synthetic codec model: Node and headless Chromium decode a 37x53 bitstream
   }
 });
 
-test('trained models: every codec fixture decodes in Chromium to the Node decoder\'s RGB hash', { skip: skip || SKIP_FIXTURES, timeout: 120_000 }, async () => {
+test('trained models: every codec fixture decodes in Chromium to the Node decoder\'s RGB hash and PNG bytes (and the C decoder\'s PNG)', { skip: skip || SKIP_FIXTURES, timeout: 120_000 }, async () => {
   const s = live();
   const models: ModelFile[] = modelFileNames().map((name) => {
     const bytes = new Uint8Array(readFileSync(join(MODEL_DIR, name)));
@@ -243,11 +255,23 @@ test('trained models: every codec fixture decodes in Chromium to the Node decode
     used.add(m);
   }
   // The Node decoder now must still give the manifest's hash (the models or the decoder did not drift).
+  const nodePngs: Buffer[] = [];
   const nodeHashes = fixtures.map(({ entry, bytes }) => {
     const img = decodeImage(byHash.get(entry.modelHash)!.codec, bytes, entry.file);
     assert.deepEqual([img.width, img.height], [entry.width, entry.height], entry.file);
+    nodePngs.push(Buffer.from(encodePng(img.data, img.width, img.height)));
     return fnv1a64(img.data);
   });
+  // The generated C decoder's OUT.png for each fixture, where a compiler is at hand.
+  const cc = COMPILERS[0];
+  const exe = cc === undefined ? undefined : await buildDecoder(cc, [...used].map((m) => m.codec.model));
+  const cPngs = fixtures.map(({ entry, bytes }) => {
+    if (exe === undefined) return undefined;
+    const r = runDecoder(exe, bytes, process.env, 'png');
+    assert.equal(r.status, 0, `${entry.file}: C decoder failed: ${r.stderr}`);
+    return Buffer.from(r.png!);
+  });
+  if (exe === undefined) console.log('codec png: no gcc or clang on PATH, the C decoder\'s PNG is not compared');
   for (const m of used) s.server.add(`/models/${m.name}`, m.bytes);
   for (const f of fixtures) s.server.add(`/fixtures/${basename(f.entry.file)}`, f.bytes);
   // WASM kernels on the page thread (1 thread) and in a Web Worker on 2 threads.
@@ -268,7 +292,19 @@ test('trained models: every codec fixture decodes in Chromium to the Node decode
     });
     fixtures.forEach((f, i) => {
       const r = report.results[i]!;
+      if (threads !== 0 || 'error' in r) return;
+      const node = nodePngs[i]!;
+      const c = cPngs[i];
+      const chromium = runnerPng(r);
+      const same = chromium.equals(node) && (c === undefined || c.equals(node));
+      console.log(`codec png ${f.entry.file} node ${fnv1a64(node)} c ${c === undefined ? 'n/a' : fnv1a64(c)} chromium ${fnv1a64(chromium)} ${same ? 'same' : 'DIFFERENT'} (${node.length} bytes)`);
+    });
+    fixtures.forEach((f, i) => {
+      const r = report.results[i]!;
       assert.equal(nodeHashes[i], f.entry.rgbFnv1a64, `${f.entry.file}: Node hash differs from the ${fromManifest ? 'manifest' : 'encoder run'}`);
+      assert.ok(!('error' in r) && runnerPng(r).equals(nodePngs[i]!), `${f.entry.file}: Chromium (${report.kernels}) PNG bytes differ from Node's`);
+      const c = cPngs[i];
+      assert.ok(c === undefined || c.equals(nodePngs[i]!), `${f.entry.file}: the C decoder's PNG bytes differ from Node's`);
       assert.ok(!('error' in r) && r.hash === f.entry.rgbFnv1a64, `${f.entry.file}: Chromium (${report.kernels}) hash differs from Node`);
       assert.ok(!('error' in r) && r.width === f.entry.width && r.height === f.entry.height, `${f.entry.file}: size`);
     });
@@ -281,7 +317,9 @@ test('codec page: a bitstream named in the address is decoded, shown, hashed and
   const { bytes: modelBytes, model } = await syntheticModel();
   const codec = createCodec(model, { kernels: 'auto' });
   const fxpc = encodeImage(codec, testImage(37, 53));
-  const want = fnv1a64(decodeImage(codec, fxpc).data);
+  const decoded = decodeImage(codec, fxpc);
+  const want = fnv1a64(decoded.data);
+  const wantPng = Buffer.from(encodePng(decoded.data, decoded.width, decoded.height));
   s.server.add('/page/synthetic.fxpcm', modelBytes);
   s.server.add('/page/synthetic-37x53.fxpc', fxpc);
   const page = await s.browser.newPage();
@@ -306,9 +344,10 @@ test('codec page: a bitstream named in the address is decoded, shown, hashed and
     assert.equal(await text(page, '#bpp'), ((8 * fxpc.length) / (37 * 53)).toFixed(4));
     assert.match(await text(page, '#kernels'), /^WASM SIMD kernels, [1-4] threads?, Web Worker$/);
     assert.deepEqual(await page.evaluate(() => { const c = document.querySelector('#codec-canvas') as HTMLCanvasElement; return [c.width, c.height]; }), [37, 53]);
-    const saved = await savedPngHash(page, downloads);
+    const saved = await savedPng(page, downloads);
     assert.equal(saved.name, 'synthetic-37x53.png');
     assert.deepEqual([saved.width, saved.height, saved.hash], [37, 53, want], 'the saved PNG holds other pixels');
+    assert.ok(saved.bytes.equals(wantPng), 'the saved PNG is not the bytes of Node\'s encodePng');
   });
 
   await t.test('picked files: a damaged bitstream and a missing model are clear errors; then recovery', async () => {
@@ -364,6 +403,12 @@ test('codec page: a bitstream named in the address is decoded, shown, hashed and
     assert.equal(await text(page, '#height'), String(entry.height));
     assert.match(await text(page, '#quality'), new RegExp(`^${entry.quality} `));
     assert.equal(await page.locator('#models li').count(), names.length);
+    const saved = await savedPng(page, downloads);
+    const made = names.map((n) => decodeCodecModel(new Uint8Array(readFileSync(join(MODEL_DIR, n))), n)).find((m) => m.hash === entry.modelHash);
+    assert.ok(made !== undefined, `${entry.file}: no model with hash ${entry.modelHash}`);
+    const img = decodeImage(createCodec(made, { kernels: 'auto' }), bytes);
+    console.log(`codec page ${entry.file}: saved PNG ${fnv1a64(saved.bytes)} node ${fnv1a64(encodePng(img.data, img.width, img.height))}`);
+    assert.ok(saved.bytes.equals(encodePng(img.data, img.width, img.height)), `${entry.file}: the page's saved PNG differs from Node's`);
     await shot(page, basename(entry.file).replace(/\.fxpc$/, ''));
   });
 

@@ -1,15 +1,17 @@
 /**
  * Decodes codec bitstreams inside the browser with the library bundle: fetches
  * the `.fxpcm` models and the `.fxpc` files from the test server, decodes each
- * with decodeImage, hashes the RGB bytes. Bundled by test/web/codec-decode.test.ts
- * (scripts/build-web.ts extraEntries) next to fxpnet.js, which it imports at run time.
+ * with decodeImage, hashes the RGB bytes and makes the PNG the codec page's
+ * "save PNG" saves (the bundle's encodePng), returned base64. Bundled by
+ * test/web/codec-decode.test.ts (scripts/build-web.ts extraEntries) next to
+ * fxpnet.js, which it imports at run time.
  *
  * `decodeCases` runs where it is called, with `kernels: 'auto'` (on a page: WASM
  * on one thread where the page is cross-origin isolated, else the reference) or
  * with `threads` > 0 on one WASM context of that many threads; `decodeCasesInWorker`
  * runs it in a module Web Worker loading this file (`?worker`), where threads may block.
  */
-import { createCodec, createWasmContext, decodeCodecModel, decodeImage, fnv1a64, wasmKernelsSupported, wasmKernelsUnavailable, type Codec, type EngineOptions } from '../../src/browser.js';
+import { createCodec, createWasmContext, decodeCodecModel, decodeImage, encodePng, fnv1a64, wasmKernelsSupported, wasmKernelsUnavailable, type Codec, type EngineOptions } from '../../src/browser.js';
 
 export interface CodecRunnerCase {
   readonly name: string;
@@ -17,7 +19,15 @@ export interface CodecRunnerCase {
 }
 
 export type CodecRunnerResult =
-  | { readonly name: string; readonly width: number; readonly height: number; readonly hash: string; readonly ms: number }
+  | {
+      readonly name: string;
+      readonly width: number;
+      readonly height: number;
+      readonly hash: string;
+      readonly ms: number;
+      /** encodePng of the decoded pixels, base64. */
+      readonly pngBase64: string;
+    }
   | { readonly name: string; readonly error: string };
 
 export interface CodecRunnerReport {
@@ -31,6 +41,12 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
   return new Uint8Array(await res.arrayBuffer());
+}
+
+function base64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
 }
 
 /** `threads` 0: kernels 'auto'; else the WASM kernels on a context of that many threads (an error if there are none). */
@@ -52,7 +68,8 @@ export async function decodeCases(modelUrls: readonly string[], cases: readonly 
         const start = performance.now();
         const img = decodeImage(codecs, bytes, c.name);
         const ms = performance.now() - start;
-        results.push({ name: c.name, width: img.width, height: img.height, hash: fnv1a64(img.data), ms });
+        const pngBase64 = base64(encodePng(img.data, img.width, img.height));
+        results.push({ name: c.name, width: img.width, height: img.height, hash: fnv1a64(img.data), ms, pngBase64 });
       } catch (err) {
         results.push({ name: c.name, error: err instanceof Error ? err.message : String(err) });
       }

@@ -3,7 +3,9 @@
  * models and a `.fxpc` bitstream; the page decodes it with the integer-only
  * decoder (in a Web Worker where there is one), draws the image and shows its
  * size, quality, rate, decode time and the FNV-1a 64 hash of its RGB bytes: the
- * hash the Node decoder and the generated C give for the same bitstream.
+ * hash the Node decoder and the generated C give for the same bitstream. "Save
+ * PNG" saves encodePng (src/codec/png.ts) of the decoded pixels: the same bytes
+ * as `fxp codec decode -o x.png` and the C decoder's x.png, not the canvas's PNG.
  *
  * URL form, for links and tests: codec.html?model=URL[&model=URL...]&fxpc=URL
  * (a `model` value may also list URLs separated by commas), resolved against the page.
@@ -11,6 +13,7 @@
  * Page state for tests and scripts: body[data-state] is idle | loading | ready |
  * decoding | done | error; #error holds the message of the last failure.
  */
+import { encodePng } from '../../src/browser.js';
 import { createCodecBackend } from './codec-backend.js';
 import type { CodecModelInfo, DecodeResult } from './codec-protocol.js';
 import { drawImage } from './image.js';
@@ -196,15 +199,16 @@ async function openFromUrl(params: URLSearchParams): Promise<void> {
 function savePng(): void {
   const r = shown;
   if (r === undefined) return;
-  ui.canvas.toBlob((blob) => {
-    if (blob === null) {
-      showError('this browser could not encode the canvas as PNG');
-      return;
-    }
-    const a = el('a', { href: URL.createObjectURL(blob), download: `${r.file.replace(/\.fxpc$/i, '')}.png` });
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
-  }, 'image/png');
+  let png: Uint8Array<ArrayBuffer>;
+  try {
+    png = encodePng(r.rgb, r.width, r.height);
+  } catch (err) {
+    showError(message(err));
+    return;
+  }
+  const a = el('a', { href: URL.createObjectURL(new Blob([png], { type: 'image/png' })), download: `${r.file.replace(/\.fxpc$/i, '')}.png` });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
 }
 
 ui.modelFiles.addEventListener('change', () => void route(ui.modelFiles.files ?? []));

@@ -11,8 +11,10 @@ import { createCodec, decodeImage, encodeImage, type Codec } from '../../codec/c
 import { evaluateCodec } from '../../codec/eval.js';
 import { BD_HEADER, bdRows, CURVE_HEADER, curveRows, DELTA_HEADER, deltaRows, evalReportHtml } from '../../codec/eval-report.js';
 import { decodeCodecModel, type LoadedCodecModel } from '../../codec/model-file.js';
+import { encodePng } from '../../codec/png.js';
 import { loadCodecSources, type CodecSources } from '../../codec/sources.js';
 import { listImages, readImage, writePng } from '../../data/images.js';
+import { fnv1a64 } from '../../engine/hash.js';
 import { progressBar } from '../progress.js';
 import { formatTable } from '../table.js';
 import { addCodecExportCCommand } from './codec-export-c.js';
@@ -83,6 +85,7 @@ async function encodeCommand(input: string, opts: EncodeOptions): Promise<void> 
 interface DecodeOptions {
   output: string;
   modelDir: string;
+  compress?: boolean;
   json?: boolean;
 }
 
@@ -96,9 +99,11 @@ async function decodeCommand(input: string, opts: DecodeOptions): Promise<void> 
   const t0 = performance.now();
   const img = decodeImage(codecs, bytes, input);
   const seconds = (performance.now() - t0) / 1000;
-  await writePng(opts.output, { ...img, channels: 3 });
+  // Default: the deterministic PNG of codec/png.ts, byte-identical to the web page's and the C decoder's.
+  if (opts.compress === true) await writePng(opts.output, { ...img, channels: 3 });
+  else writeBytes(opts.output, encodePng(img.data, img.width, img.height));
   if (opts.json === true) {
-    process.stdout.write(`${JSON.stringify({ input, output: opts.output, width: img.width, height: img.height, seconds })}\n`);
+    process.stdout.write(`${JSON.stringify({ input, output: opts.output, width: img.width, height: img.height, seconds, rgbFnv1a64: fnv1a64(img.data) })}\n`);
     return;
   }
   process.stdout.write(`wrote ${opts.output}: ${img.width}x${img.height} in ${seconds.toFixed(2)} s\n`);
@@ -175,9 +180,10 @@ export function addCodecCommand(program: Command): void {
     .command('decode')
     .description('decode an .fxpc bitstream to PNG (the model is chosen by the hash in the bitstream)')
     .argument('<input>', '.fxpc file')
-    .requiredOption('-o, --output <file>', 'output PNG')
+    .requiredOption('-o, --output <file>', 'output PNG: uncompressed, byte-identical to the web page\'s and the C decoder\'s (docs/codec.md)')
+    .option('--compress', 'write a smaller, deflate-compressed PNG through sharp instead (same pixels, other bytes)')
     .option('--model-dir <dir>', 'folder of q*.fxpcm model files', DEFAULT_MODEL_DIR)
-    .option('--json', 'machine-readable output')
+    .option('--json', 'machine-readable output (with rgbFnv1a64, the hash the web page and the C decoder print)')
     .action(decodeCommand);
   codec
     .command('eval')
