@@ -21,7 +21,7 @@ import { spawnNodeWorker } from './node-workers.js';
 import { spawnWebWorker } from './web-workers.js';
 import type { KernelWorker, SpawnWorker } from './worker-loop.js';
 
-export const KERNEL_FNS = ['conv_rows', 'pack_rows', 'dw_rows', 'dense_rows', 'add_rows', 'affine_rows', 'd2s_rows'] as const;
+export const KERNEL_FNS = ['conv_rows', 'pack_rows', 'dw_rows', 'dense_rows', 'add_rows', 'affine_rows', 'd2s_rows', 'pool_rows'] as const;
 export type KernelFn = (typeof KERNEL_FNS)[number];
 
 /** worker_threads in Node, Web Workers elsewhere (browsers; the bundle stubs node:worker_threads). */

@@ -88,7 +88,7 @@ function makeContext(memory: WebAssembly.Memory, ex: KernelExports, state: { top
   };
   const own = {
     conv_rows: ex.conv_rows, pack_rows: ex.pack_rows, dw_rows: ex.dw_rows, dense_rows: ex.dense_rows,
-    add_rows: ex.add_rows, affine_rows: ex.affine_rows, d2s_rows: ex.d2s_rows,
+    add_rows: ex.add_rows, affine_rows: ex.affine_rows, d2s_rows: ex.d2s_rows, pool_rows: ex.pool_rows,
   } satisfies { [K in KernelFn]: RowsFn };
   const alloc = (bytes: number): number => {
     // Allocation happens between node runs (prepare, bind, value buffers): the arena holds nothing live.

@@ -1,6 +1,6 @@
 /**
  * The fast paths: per op, a WASM kernel (Conv, Dense, Add, ChannelAffine,
- * DepthToSpace; all split over the context's threads) that returns the reference
+ * DepthToSpace, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool; all split over the context's threads) that returns the reference
  * kernel wherever its exactness conditions do not hold. Ops without a fast path
  * keep their reference kernel. `accelerate` swaps them into a plan.
  */
@@ -13,11 +13,15 @@ import type { WasmContext } from './context.js';
 import { convWasm } from './conv.js';
 import { denseWasm } from './dense.js';
 import { depthToSpaceWasm } from './depth-to-space.js';
+import { averagePoolWasm, globalAveragePoolWasm, globalMaxPoolWasm, maxPoolWasm } from './pool.js';
 
 export type FastKernels = { readonly [K in FxOpType]?: RefKernel<K> };
 
 export function wasmKernels(ctx: WasmContext): FastKernels {
-  return { Conv: convWasm(ctx), Dense: denseWasm(ctx), Add: addWasm(ctx), ChannelAffine: channelAffineWasm(ctx), DepthToSpace: depthToSpaceWasm(ctx) };
+  return {
+    Conv: convWasm(ctx), Dense: denseWasm(ctx), Add: addWasm(ctx), ChannelAffine: channelAffineWasm(ctx), DepthToSpace: depthToSpaceWasm(ctx),
+    MaxPool: maxPoolWasm(ctx), AveragePool: averagePoolWasm(ctx), GlobalMaxPool: globalMaxPoolWasm(ctx), GlobalAveragePool: globalAveragePoolWasm(ctx),
+  };
 }
 
 function fastPrepare<K extends FxOpType>(table: FastKernels, np: NodePlan, node: FxNodeOf<K>): NodePlan {

@@ -37,6 +37,16 @@ enum { A_X, A_OUT, A_C, A_INNER, A_W, A_BIAS, A_RANGE, A_SHIFT, A_LO, A_HI, A_LE
 /* DepthToSpace (d2s_rows); params.ts `D2S`. */
 enum { D_X, D_OUT, D_C, D_H, D_W, D_B, D_DCR, D_COUNT };
 
+/* Pooling (pool_rows, pool.c); params.ts `POOL`. Q_MODE: 0 MaxPool, 1 AveragePool, 2 GlobalMaxPool, 3 GlobalAveragePool. */
+enum {
+  Q_X, Q_OUT, Q_MODE, Q_H, Q_W, Q_OH, Q_OW, Q_KH, Q_KW, Q_SH, Q_SW, Q_DH, Q_DW, Q_PT, Q_PL,
+  Q_RY, Q_RX, Q_CNT, /* tap ranges [lo, hi) per output row / column, divisors per output pixel (0: none) */
+  Q_S, Q_LO, Q_HI, Q_EMPTY, Q_A, Q_B, Q_WIDE,
+  Q_IX0, Q_IX1, /* output columns whose window is whole horizontally (rx = [0, kw)) */
+  Q_SIZE,       /* global pools: cells per plane */
+  Q_COUNT
+};
+
 /* roundShift on int64, for |v| < 2^53 (the plan's bound) and any s. */
 static inline int64_t round_shift(int64_t v, int32_t s) {
   if (s > 0) {

@@ -23,6 +23,16 @@ export const AFFINE = { X: 0, OUT: 1, C: 2, INNER: 3, W: 4, BIAS: 5, RANGE: 6, S
 /** d2s_rows. */
 export const D2S = { X: 0, OUT: 1, C: 2, H: 3, W: 4, B: 5, DCR: 6, COUNT: 7 } as const;
 
+/** pool_rows (mode: POOL_MODE). */
+export const POOL = {
+  X: 0, OUT: 1, MODE: 2, H: 3, W: 4, OH: 5, OW: 6, KH: 7, KW: 8, SH: 9, SW: 10, DH: 11, DW: 12, PT: 13, PL: 14,
+  RY: 15, RX: 16, CNT: 17, S: 18, LO: 19, HI: 20, EMPTY: 21, A: 22, B: 23, WIDE: 24, IX0: 25, IX1: 26, SIZE: 27,
+  COUNT: 28,
+} as const;
+
+/** pool.c modes. */
+export const POOL_MODE = { MaxPool: 0, AveragePool: 1, GlobalMaxPool: 2, GlobalAveragePool: 3 } as const;
+
 const I32_MIN = -(2 ** 31);
 const I32_MAX = 2 ** 31 - 1;
 
