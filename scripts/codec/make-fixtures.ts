@@ -12,6 +12,7 @@
  * rerun after the models change regenerates everything. Paths default relative to
  * the repository root, wherever the script is started from.
  */
+import type { FixtureEntry } from '../../test/codec/fixture-manifest.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,15 +29,6 @@ const CROPS = [
   { image: 'kodim01.png', left: 200, top: 150, width: 100, height: 70 },
   { image: 'kodim23.png', left: 300, top: 100, width: 77, height: 96 },
 ] as const;
-
-export interface FixtureEntry {
-  readonly file: string;
-  readonly quality: number;
-  readonly width: number;
-  readonly height: number;
-  readonly modelHash: string;
-  readonly rgbFnv1a64: string;
-}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -16,6 +16,7 @@
  * Skipped without gcc or clang.
  */
 import assert from 'node:assert/strict';
+import { readFixtureManifest } from './fixture-manifest.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -179,35 +180,6 @@ test('C decoder program, synthetic model: same pixels as Node; damaged and hosti
   console.log(`codec C program: synthetic model, ${streams.length} streams and 2 with out-of-range values identical, ${refused.length} hostile inputs refused, damaged streams ${outcomes.decoded} decoded identically / ${outcomes.refused} refused by both (${sanitize ? 'ASan+UBSan' : 'no sanitizers'}, ${cc})`);
 });
 
-interface FixtureEntry {
-  readonly file: string;
-  readonly quality: number;
-  readonly width: number;
-  readonly height: number;
-  readonly modelHash: string;
-  readonly rgbFnv1a64: string;
-}
-
-function readManifest(): FixtureEntry[] {
-  const raw: unknown = JSON.parse(readFileSync(MANIFEST, 'utf8'));
-  assert.ok(Array.isArray(raw) && raw.length > 0, `${MANIFEST} must be a non-empty array`);
-  return raw.map((e: unknown, i): FixtureEntry => {
-    assert.ok(typeof e === 'object' && e !== null, `${MANIFEST}: entry ${i} must be an object`);
-    const get = (k: string): unknown => (e as Record<string, unknown>)[k];
-    const str = (k: string): string => {
-      const v = get(k);
-      assert.ok(typeof v === 'string', `${MANIFEST}: entry ${i} '${k}' must be a string`);
-      return v;
-    };
-    const int = (k: string): number => {
-      const v = get(k);
-      assert.ok(typeof v === 'number' && Number.isInteger(v), `${MANIFEST}: entry ${i} '${k}' must be an integer`);
-      return v;
-    };
-    return { file: str('file'), quality: int('quality'), width: int('width'), height: int('height'), modelHash: str('modelHash'), rgbFnv1a64: str('rgbFnv1a64') };
-  });
-}
-
 const SKIP_FIXTURES =
   NO_CC ||
   (codecModelFiles().length === 0 ? `no codec models (q*.fxpcm) in ${CODEC_MODEL_DIR}` : false) ||
@@ -215,7 +187,7 @@ const SKIP_FIXTURES =
 
 test('codec identity: committed fixtures decode to the manifest hash in Node and in the generated C, and to the same PNG bytes', { skip: SKIP_FIXTURES, timeout: 300_000 }, async () => {
   const models = codecModelFiles().map((f) => decodeCodecModel(new Uint8Array(readFileSync(f)), f));
-  const entries = readManifest();
+  const entries = readFixtureManifest(MANIFEST);
   for (const e of entries) {
     const m = models.find((x) => x.hash === e.modelHash);
     assert.ok(m !== undefined, `${e.file} needs model hash ${e.modelHash} (q${e.quality}), ${CODEC_MODEL_DIR} has ${models.map((x) => `q${x.quality} ${x.hash}`).join(', ')}: rerun npx tsx scripts/codec/make-fixtures.ts`);

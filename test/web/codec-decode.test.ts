@@ -20,6 +20,7 @@
  * the page is also saved as DIR/codec-*.png.
  */
 import assert from 'node:assert/strict';
+import { readFixtureManifest, type FixtureEntry } from '../codec/fixture-manifest.js';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -49,19 +50,8 @@ const FIXTURE_DIR = process.env.FXP_CODEC_FIXTURE_DIR ?? join(REPO, 'test/fixtur
 const MANIFEST = join(FIXTURE_DIR, 'manifest.json');
 const KODAK = join(SHARED, 'data/kodak');
 
-/** One row of test/fixtures/codec/manifest.json. */
-interface ManifestEntry {
-  readonly file: string;
-  readonly quality: number;
-  readonly width: number;
-  readonly height: number;
-  readonly modelHash: string;
-  /** fnv1a64 (hex) of the Node decoder's interleaved RGB bytes. */
-  readonly rgbFnv1a64: string;
-}
-
 interface Fixture {
-  readonly entry: ManifestEntry;
+  readonly entry: FixtureEntry;
   readonly bytes: Uint8Array;
 }
 
@@ -76,21 +66,6 @@ function modelFileNames(): string[] {
 }
 
 const SKIP_FIXTURES = modelFileNames().length === 0 ? `no codec models (q*.fxpcm) in ${MODEL_DIR}: the trained-model fixtures are skipped` : false;
-
-function isEntry(v: unknown): v is ManifestEntry {
-  if (typeof v !== 'object' || v === null) return false;
-  const o = v as Record<string, unknown>;
-  return typeof o.file === 'string' && typeof o.quality === 'number' && typeof o.width === 'number' && typeof o.height === 'number' && typeof o.modelHash === 'string' && typeof o.rgbFnv1a64 === 'string';
-}
-
-function readManifest(): ManifestEntry[] {
-  const rows: unknown = JSON.parse(readFileSync(MANIFEST, 'utf8'));
-  assert.ok(Array.isArray(rows) && rows.length >= 2, `${MANIFEST}: want an array of at least 2 fixtures`);
-  return rows.map((r: unknown, i) => {
-    assert.ok(isEntry(r), `${MANIFEST}[${i}]: want {file, quality, width, height, modelHash, rgbFnv1a64}`);
-    return r;
-  });
-}
 
 /** A manifest `file`: a name in test/fixtures/codec, or a path from the repository root. */
 function fixtureBytes(file: string): Uint8Array {
@@ -240,7 +215,7 @@ test('trained models: every codec fixture decodes in Chromium to the Node decode
   const fromManifest = existsSync(MANIFEST);
   let fixtures: Fixture[];
   if (fromManifest) {
-    fixtures = readManifest().map((entry) => ({ entry, bytes: fixtureBytes(entry.file) }));
+    fixtures = readFixtureManifest(MANIFEST, 2).map((entry) => ({ entry, bytes: fixtureBytes(entry.file) }));
   } else {
     console.log(`codec identity: ${MANIFEST} is absent (scripts/codec/make-fixtures.ts writes it); using temporary fixtures encoded now`);
     const dir = join(temp, 'fixtures');
@@ -380,10 +355,10 @@ test('codec page: a bitstream named in the address is decoded, shown, hashed and
   await t.test('trained model fixture via ?model=q1,q2,...&fxpc=', { skip: SKIP_FIXTURES }, async () => {
     const names = modelFileNames();
     for (const n of names) s.server.add(`/page/models/${n}`, new Uint8Array(readFileSync(join(MODEL_DIR, n))));
-    let entry: ManifestEntry;
+    let entry: FixtureEntry;
     let bytes: Uint8Array;
     if (existsSync(MANIFEST)) {
-      entry = readManifest()[0]!;
+      entry = readFixtureManifest(MANIFEST, 2)[0]!;
       bytes = fixtureBytes(entry.file);
     } else {
       const m = decodeCodecModel(new Uint8Array(readFileSync(join(MODEL_DIR, names[0]!))), names[0]!);
