@@ -9,12 +9,12 @@
  */
 import { sizeOf } from '../../../tensor.js';
 import { channelAffineRef } from '../ref/channel-affine.js';
-import { formatAt, inputAt, type RefKernel } from '../ref/kernel.js';
+import { formatAt, type RefKernel } from '../ref/kernel.js';
 import { prepareLinearStage } from '../ref/linear-stage.js';
 import { ELEMENT_GRAIN } from './add.js';
 import type { WasmContext } from './context.js';
 import { AFFINE, paramBlock, stageFitsWasm, uploadI32 } from './params.js';
-import { finishOutput, stageInput, stageOutput } from './staging.js';
+import { unaryJob } from './staging.js';
 
 export function channelAffineWasm(ctx: WasmContext): RefKernel<'ChannelAffine'> {
   return (node, io) => {
@@ -40,21 +40,8 @@ export function channelAffineWasm(ctx: WasmContext): RefKernel<'ChannelAffine'> 
         const bound = ref.bind(inShapes, outShape);
         const inner = sizeOf(inShapes[0]!.slice(2));
         const p = paramBlock(ctx, AFFINE.COUNT, { ...tables, [AFFINE.INNER]: inner });
-        const scratch = new Array<number>(ctx.threads).fill(0);
-        return {
-          acc: bound.acc,
-          run: (inputs, out) => {
-            ctx.resetArena();
-            const px = stageInput(ctx, inputAt(node, inputs, 0), out.length);
-            const po = stageOutput(ctx, out);
-            const mem = ctx.i32();
-            mem[p / 4 + AFFINE.X] = px;
-            mem[p / 4 + AFFINE.OUT] = po;
-            // inner = 0 means no elements; the kernel's channel index divides by it.
-            if (inner > 0) ctx.run('affine_rows', p, out.length, scratch, ELEMENT_GRAIN);
-            finishOutput(ctx, out, po);
-          },
-        };
+        // inner = 0 means no elements; the kernel's channel index divides by it.
+        return unaryJob(ctx, node, bound.acc, { fn: 'affine_rows', p, xWord: AFFINE.X, outWord: AFFINE.OUT, rows: sizeOf(outShape), grain: ELEMENT_GRAIN, active: inner > 0 });
       },
     };
   };

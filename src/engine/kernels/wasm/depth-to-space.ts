@@ -8,12 +8,12 @@
  * with the format conversion) runs.
  */
 import { depthToSpaceRef } from '../ref/depth-to-space.js';
-import { formatAt, inputAt, type RefKernel } from '../ref/kernel.js';
+import { formatAt, type RefKernel } from '../ref/kernel.js';
 import { prepareRequant } from '../ref/output-stage.js';
 import { ELEMENT_GRAIN } from './add.js';
 import type { WasmContext } from './context.js';
 import { D2S, paramBlock } from './params.js';
-import { finishOutput, stageInput, stageOutput } from './staging.js';
+import { unaryJob } from './staging.js';
 
 export function depthToSpaceWasm(ctx: WasmContext): RefKernel<'DepthToSpace'> {
   return (node, io) => {
@@ -28,20 +28,7 @@ export function depthToSpaceWasm(ctx: WasmContext): RefKernel<'DepthToSpace'> {
         const p = paramBlock(ctx, D2S.COUNT, { [D2S.C]: c, [D2S.H]: h, [D2S.W]: w, [D2S.B]: b, [D2S.DCR]: mode === 'DCR' ? 1 : 0 });
         const rows = n * (c / (b * b)) * h * b;
         const grain = Math.ceil(ELEMENT_GRAIN / Math.max(1, w * b));
-        const scratch = new Array<number>(ctx.threads).fill(0);
-        return {
-          acc: bound.acc,
-          run: (inputs, out) => {
-            ctx.resetArena();
-            const px = stageInput(ctx, inputAt(node, inputs, 0), out.length);
-            const po = stageOutput(ctx, out);
-            const mem = ctx.i32();
-            mem[p / 4 + D2S.X] = px;
-            mem[p / 4 + D2S.OUT] = po;
-            ctx.run('d2s_rows', p, rows, scratch, grain);
-            finishOutput(ctx, out, po);
-          },
-        };
+        return unaryJob(ctx, node, bound.acc, { fn: 'd2s_rows', p, xWord: D2S.X, outWord: D2S.OUT, rows, grain });
       },
     };
   };

@@ -17,14 +17,14 @@ import { windowGeometry } from '../../../ir/padding.js';
 import { sizeOf } from '../../../tensor.js';
 import { averagePoolRef, prepareMean } from '../ref/average-pool.js';
 import { globalAveragePoolRef, globalMaxPoolRef } from '../ref/global-pool.js';
-import { formatAt, inputAt, type BoundKernel, type NodeRef, type RefKernel, type Shape } from '../ref/kernel.js';
+import { formatAt, type BoundKernel, type NodeRef, type RefKernel, type Shape } from '../ref/kernel.js';
 import { maxPoolRef, tapRanges } from '../ref/max-pool.js';
 import { prepareRequant } from '../ref/output-stage.js';
 import type { PoolAttrs } from '../../../ir/ops.js';
 import { ELEMENT_GRAIN } from './add.js';
 import type { WasmContext } from './context.js';
 import { paramBlock, POOL, POOL_MODE, uploadI32 } from './params.js';
-import { finishOutput, stageInput, stageOutput } from './staging.js';
+import { unaryJob } from './staging.js';
 
 type PoolOp = keyof typeof POOL_MODE;
 
@@ -46,20 +46,7 @@ function meanStage(node: NodeRef, fi: QFormat, fo: QFormat, cells: number): Read
 
 /** A bound kernel that runs pool_rows over `rows` rows of the parameter block `p`. */
 function runner(ctx: WasmContext, node: NodeRef, acc: BoundKernel['acc'], p: number, inLen: number, rows: number, grain: number): BoundKernel {
-  const scratch = new Array<number>(ctx.threads).fill(0);
-  return {
-    acc,
-    run: (inputs, out) => {
-      ctx.resetArena();
-      const px = stageInput(ctx, inputAt(node, inputs, 0), inLen);
-      const po = stageOutput(ctx, out);
-      const mem = ctx.i32();
-      mem[p / 4 + POOL.X] = px;
-      mem[p / 4 + POOL.OUT] = po;
-      ctx.run('pool_rows', p, rows, scratch, grain);
-      finishOutput(ctx, out, po);
-    },
-  };
+  return unaryJob(ctx, node, acc, { fn: 'pool_rows', p, xWord: POOL.X, outWord: POOL.OUT, inLen, rows, grain });
 }
 
 /** Binds a windowed pool: geometry words, tap tables, divisors (AveragePool). */
