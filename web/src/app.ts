@@ -11,15 +11,9 @@ import { dequantize, imagesToTensor, resizeImage, tensorToImage, type Uint8Image
 import { createBackend } from './backend.js';
 import { decodeImage, fitInput, toChannels } from './image.js';
 import type { ModelInfo, RunResult } from './protocol.js';
-import { el, renderClasses, renderImages, renderModel } from './view.js';
+import { byId, el, renderClasses, renderImages, renderModel } from './view.js';
 
 type State = 'idle' | 'loading' | 'ready' | 'running' | 'done' | 'error';
-
-function byId<T extends HTMLElement>(id: string, type: new () => T): T {
-  const e = document.getElementById(id);
-  if (!(e instanceof type)) throw new Error(`the page has no #${id}`);
-  return e;
-}
 
 const ui = {
   modelFile: byId('model-file', HTMLInputElement),

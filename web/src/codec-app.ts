@@ -17,19 +17,13 @@ import { encodePng } from '../../src/browser.js';
 import { createCodecBackend } from './codec-backend.js';
 import type { CodecModelInfo, DecodeResult } from './codec-protocol.js';
 import { drawImage } from './image.js';
-import { el, formatBytes } from './view.js';
+import { byId, el, formatBytes } from './view.js';
 
 type State = 'idle' | 'loading' | 'ready' | 'decoding' | 'done' | 'error';
 
 interface Named {
   readonly name: string;
   readonly bytes: Uint8Array;
-}
-
-function byId<T extends HTMLElement>(id: string, type: new () => T): T {
-  const e = document.getElementById(id);
-  if (!(e instanceof type)) throw new Error(`the page has no #${id}`);
-  return e;
 }
 
 const ui = {

@@ -5,6 +5,13 @@ import type { ModelInfo } from './protocol.js';
 
 type Child = Node | string;
 
+/** The page element #id, which must be a `type` (a page/script mismatch otherwise). */
+export function byId<T extends HTMLElement>(id: string, type: new () => T): T {
+  const e = document.getElementById(id);
+  if (!(e instanceof type)) throw new Error(`the page has no #${id}`);
+  return e;
+}
+
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
