@@ -103,8 +103,16 @@ export interface FxOpAttrMap {
   Flatten: { readonly axis: number };
   Reshape: { readonly shape: readonly number[] };
   Transpose: { readonly perm: readonly number[] };
-  /** value is already quantized to the input format. */
-  Pad: { readonly pads: readonly number[]; readonly mode: 'constant' | 'reflect' | 'edge'; readonly value: number };
+  /**
+   * value (and each of channelValues, the per-channel constants of dim 1 that
+   * replace it where present) is already quantized to the input format.
+   */
+  Pad: {
+    readonly pads: readonly number[];
+    readonly mode: 'constant' | 'reflect' | 'edge';
+    readonly value: number;
+    readonly channelValues?: readonly number[] | undefined;
+  };
   DepthToSpace: { readonly blocksize: number; readonly mode: 'DCR' | 'CRD' };
   Resize: ResizeAttrs;
   /** Format conversion: roundShift to the output format, saturate. */

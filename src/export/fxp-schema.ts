@@ -231,7 +231,13 @@ const FX_ATTR_CODECS: { readonly [K in FxOpType]: FxCodec<FxOpAttrMap[K]> } = {
   Flatten: obj<FxOpAttrMap['Flatten']>({ axis: int }),
   Reshape: obj<FxOpAttrMap['Reshape']>({ shape: ints }),
   Transpose: obj<FxOpAttrMap['Transpose']>({ perm: ints }),
-  Pad: obj<FxOpAttrMap['Pad']>({ pads: ints, mode: enumOf<FxOpAttrMap['Pad']['mode']>({ constant: true, reflect: true, edge: true }), value: int }),
+  Pad: obj<FxOpAttrMap['Pad']>({
+    pads: ints,
+    mode: enumOf<FxOpAttrMap['Pad']['mode']>({ constant: true, reflect: true, edge: true }),
+    value: int,
+    // Optional (absent in files older than it): per-channel constants of dim 1.
+    channelValues: optional(ints),
+  }),
   DepthToSpace: obj<FxOpAttrMap['DepthToSpace']>({ blocksize: int, mode: enumOf<FxOpAttrMap['DepthToSpace']['mode']>({ DCR: true, CRD: true }) }),
   Resize: obj<FxOpAttrMap['Resize']>({ scales: arrayOf(num), sizes: optional(ints), coordinateMode, nearestMode }),
   Requantize: empty,

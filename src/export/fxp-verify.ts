@@ -239,6 +239,10 @@ const ATTR_CHECKS: { readonly [K in FxOpType]: AttrCheck<K> } = {
   Pad: (a, fail) => {
     if (a.pads.length % 2 !== 0 || !a.pads.every((p) => isInt(p, -MAX_TENSOR_ELEMENTS, MAX_TENSOR_ELEMENTS))) fail(`pads [${a.pads.join(', ')}] must be an even number of integers`);
     if (!isInt(a.value, INT32_MIN, INT32_MAX)) fail(`pad value ${a.value} must be a 32-bit integer`);
+    if (a.channelValues !== undefined) {
+      if (a.mode !== 'constant') fail(`channelValues need mode 'constant', got '${a.mode}'`);
+      if (a.channelValues.length === 0 || !a.channelValues.every((v) => isInt(v, INT32_MIN, INT32_MAX))) fail(`channelValues [${a.channelValues.join(', ')}] must be one or more 32-bit integers`);
+    }
   },
   DepthToSpace: (a, fail) => {
     if (!posInt(a.blocksize)) fail(`blocksize ${a.blocksize} must be a positive integer`);

@@ -148,6 +148,33 @@ const channelAffine: Emit<'ChannelAffine'> = (n, ctx) => {
   return ctx.activation(a.activation, y, outFormat(n, ctx));
 };
 
+/**
+ * ONNX Pad has one scalar constant_value. Per-channel constants p_c (channelValues,
+ * reals v_c * 2^-fi): Sub the [1, C, 1, ...] constant p from the input, Pad with 0,
+ * Add p back. Exact in float32: x and p are integers below 2^16 times 2^-fi, so
+ * x - p (below 2^17 of them) and (x - p) + p are too, and 0 + p = p.
+ */
+const pad: Emit<'Pad'> = (n, ctx) => {
+  const a = n.attrs;
+  const fi = ctx.format(n.inputs[0]!);
+  const pads = ctx.int64s('pads', a.pads);
+  if (a.channelValues === undefined) {
+    const value = ctx.w.scalar(ctx.hint('pad_value'), OnnxType.FLOAT, a.value * pow2(-fi.fl));
+    return ctx.w.node('Pad', [x0(n, ctx), pads, value], ctx.hint('pad'), { mode: a.mode });
+  }
+  const shape = ctx.shape(n.inputs[0]!);
+  const c = a.channelValues.length;
+  if (a.mode !== 'constant') throw ctx.error(`channelValues need mode 'constant', got '${a.mode}'`);
+  // A channel dim that is not static ('?') was checked by the engine's shape rules.
+  if (shape.length < 2 || (typeof shape[1] === 'number' && shape[1] !== c) || a.pads[1] !== 0 || a.pads[1 + shape.length] !== 0) {
+    throw ctx.error(`channelValues has ${c} values for the input [${shape.join(', ')}] (one per channel of dim 1, not padded)`);
+  }
+  const p = ctx.floats('pad_channel_values', [1, c, ...new Array<number>(shape.length - 2).fill(1)], a.channelValues.map((v) => v * pow2(-fi.fl)));
+  const shifted = ctx.w.node('Sub', [x0(n, ctx), p], ctx.hint('pad_sub'));
+  const padded = ctx.w.node('Pad', [shifted, pads], ctx.hint('pad'), { mode: 'constant' });
+  return ctx.w.node('Add', [padded, p], ctx.hint('pad_add'));
+};
+
 /** An ONNX op of the same name and no attributes on the single operand. */
 const unary =
   (op: string) =>
@@ -183,11 +210,7 @@ export const ONNX_QDQ_EMITTERS = {
   Flatten: (n, ctx) => ctx.w.node('Flatten', [x0(n, ctx)], ctx.hint('flatten'), { axis: n.attrs.axis }),
   Reshape: (n, ctx) => ctx.w.node('Reshape', [x0(n, ctx), ctx.int64s('shape', n.attrs.shape)], ctx.hint('reshape')),
   Transpose: (n, ctx) => ctx.w.node('Transpose', [x0(n, ctx)], ctx.hint('transpose'), { perm: [...n.attrs.perm] }),
-  Pad: (n, ctx) => {
-    const fi = ctx.format(n.inputs[0]!);
-    const value = ctx.w.scalar(ctx.hint('pad_value'), OnnxType.FLOAT, n.attrs.value * pow2(-fi.fl));
-    return ctx.w.node('Pad', [x0(n, ctx), ctx.int64s('pads', n.attrs.pads), value], ctx.hint('pad'), { mode: n.attrs.mode });
-  },
+  Pad: pad,
   DepthToSpace: (n, ctx) => ctx.w.node('DepthToSpace', [x0(n, ctx)], ctx.hint('depth_to_space'), { blocksize: n.attrs.blocksize, mode: n.attrs.mode }),
   Resize: (n, ctx) => {
     const a = n.attrs;

@@ -111,8 +111,18 @@ export interface OpAttrMap {
   /** ONNX Reshape (allowzero = 0): 0 copies the input dim, -1 is inferred. */
   Reshape: { readonly shape: readonly number[] };
   Transpose: { readonly perm: readonly number[] };
-  /** ONNX Pad order: begins of every dim, then ends of every dim. */
-  Pad: { readonly pads: readonly number[]; readonly mode: 'constant' | 'reflect' | 'edge'; readonly value: number };
+  /**
+   * ONNX Pad order: begins of every dim, then ends of every dim. With
+   * `channelValues` (mode 'constant', rank >= 2, no padding of dim 1), a padded
+   * cell of channel c (dim 1) holds channelValues[c] instead of `value`; its length
+   * is the input's channel count.
+   */
+  Pad: {
+    readonly pads: readonly number[];
+    readonly mode: 'constant' | 'reflect' | 'edge';
+    readonly value: number;
+    readonly channelValues?: readonly number[] | undefined;
+  };
   DepthToSpace: { readonly blocksize: number; readonly mode: 'DCR' | 'CRD' };
   /** Nearest-neighbour resize only. */
   Resize: ResizeAttrs;

@@ -189,6 +189,13 @@ const SHAPE_FNS = {
     if (node.attrs.mode === 'reflect' && x.some((d, i) => pads[i]! >= d || pads[i + x.length]! >= d)) {
       fail(node, `reflect pads ${fmt(pads)} must be smaller than the input dims ${fmt(x)}`);
     }
+    const cv = node.attrs.channelValues;
+    if (cv !== undefined) {
+      if (node.attrs.mode !== 'constant') fail(node, `channelValues need mode 'constant', got '${node.attrs.mode}'`);
+      if (x.length < 2) fail(node, `channelValues need an input of rank >= 2 (channels on dim 1), got ${fmt(x)}`);
+      if (pads[1] !== 0 || pads[1 + x.length] !== 0) fail(node, `channelValues need zero pads on dim 1 (channels), got pads ${fmt(pads)}`);
+      if (cv.length !== x[1]) fail(node, `channelValues has ${cv.length} values, the input ${fmt(x)} has ${x[1]} channels`);
+    }
     return out;
   },
   DepthToSpace: (node, inputs) => {

@@ -41,6 +41,13 @@ function checkAttrs(node: Node): void {
     case 'BatchNormalization':
       if (!(node.attrs.epsilon >= 0)) fail(node, `epsilon ${node.attrs.epsilon} must be non-negative`);
       break;
+    case 'Pad': {
+      const cv = node.attrs.channelValues;
+      if (cv === undefined) break;
+      if (node.attrs.mode !== 'constant') fail(node, `channelValues need mode 'constant', got '${node.attrs.mode}'`);
+      if (!cv.every(Number.isFinite)) fail(node, `channelValues [${cv.join(', ')}] must be finite numbers`);
+      break;
+    }
     default:
       break;
   }

@@ -3,13 +3,14 @@
  * dropped or replaced, values aliased to other values, constants added. `finish()`
  * applies the aliases and drops everything the outputs no longer need.
  */
-import { compact, type Graph, type Value } from '../ir/graph.js';
+import { compact, type Dim, type Graph, type Value } from '../ir/graph.js';
 import type { Node } from '../ir/ops.js';
 
 export class GraphRewriter {
   readonly values: Value[];
   private readonly nodes: (Node | undefined)[];
   private readonly alias = new Map<number, number>();
+  private readonly before = new Map<number, Node[]>();
 
   constructor(readonly graph: Graph) {
     this.values = [...graph.values];
@@ -37,6 +38,19 @@ export class GraphRewriter {
     this.nodes[i] = undefined;
   }
 
+  /** Adds `node` just before node i (its inputs must be written earlier). */
+  insertBefore(i: number, node: Node): void {
+    const list = this.before.get(i) ?? [];
+    list.push(node);
+    this.before.set(i, list);
+  }
+
+  /** A new non-constant value (the output of an inserted node). */
+  addValue(name: string, shape: readonly Dim[]): number {
+    this.values.push({ name, shape: [...shape] });
+    return this.values.length - 1;
+  }
+
   addConstant(name: string, shape: readonly number[], data: Float32Array): number {
     this.values.push({ name, shape: [...shape], data });
     return this.values.length - 1;
@@ -53,7 +67,7 @@ export class GraphRewriter {
 
   finish(): Graph {
     const nodes = this.nodes
-      .filter((n): n is Node => n !== undefined)
+      .flatMap((n, i) => [...(this.before.get(i) ?? []), ...(n === undefined ? [] : [n])])
       .map((n) => ({ ...n, inputs: n.inputs.map((v) => this.resolve(v)) }) as Node);
     const outputs = this.graph.outputs.map((v) => this.resolve(v));
     // A graph output that became an alias keeps its name by renaming the new producer's value.

@@ -230,9 +230,13 @@ export function lower(g: Graph, a: Assignment, opts: LowerOptions = {}): FxGraph
       case 'Transpose':
         nodes.push({ op: 'Transpose', ...base, attrs: node.attrs });
         break;
-      case 'Pad':
-        nodes.push({ op: 'Pad', ...base, attrs: { ...node.attrs, value: quantize(node.attrs.value, inF) } });
+      case 'Pad': {
+        // The constants are quantized (saturating) into the input format, like every element.
+        const { channelValues, ...rest } = node.attrs;
+        const attrs = { ...rest, value: quantize(node.attrs.value, inF) };
+        nodes.push({ op: 'Pad', ...base, attrs: channelValues === undefined ? attrs : { ...attrs, channelValues: channelValues.map((v) => quantize(v, inF)) } });
         break;
+      }
       case 'DepthToSpace':
         nodes.push({ op: 'DepthToSpace', ...base, attrs: node.attrs });
         break;

@@ -16,7 +16,8 @@
  *   a positive scale (none, Relu, LeakyRelu; Clip bounds are scaled);
  * - read only by Conv, ConvTranspose, Dense (zero padding keeps zeros zero), possibly
  *   through data-movement ops (DepthToSpace, MaxPool, GlobalMaxPool, Reshape,
- *   Flatten, Transpose, Resize, Identity, constant-0 Pad), and not a graph output.
+ *   Flatten, Transpose, Resize, Identity, constant-0 Pad without channelValues), and
+ *   not a graph output.
  * With per-channel or range-adaptive weight formats the consumer's weight scale is
  * absorbed by its own format, so weight precision is unaffected.
  */
@@ -69,7 +70,7 @@ function linearReaders(g: Graph, readers: number[][], v: number, seen = new Set<
     const n = g.nodes[ni]!;
     if (LINEAR.has(n.op) && n.inputs[0] === v && !n.inputs.slice(1).includes(v)) {
       out.push(ni);
-    } else if (MOVEMENT.has(n.op) && !(n.op === 'Pad' && (n.attrs.mode !== 'constant' || n.attrs.value !== 0))) {
+    } else if (MOVEMENT.has(n.op) && !(n.op === 'Pad' && (n.attrs.mode !== 'constant' || n.attrs.value !== 0 || n.attrs.channelValues !== undefined))) {
       const o = n.outputs[0]!;
       if (g.outputs.includes(o) || seen.has(o)) return undefined;
       seen.add(o);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FxpError } from '../../src/errors.js';
-import type { FxGraph, FxWeights } from '../../src/engine/fx-graph.js';
+import type { FxGraph, FxOpAttrMap, FxWeights } from '../../src/engine/fx-graph.js';
 import { createEngine } from '../../src/engine/runtime.js';
 import { simulate } from '../../src/engine/simulate.js';
 import { q, singleNode } from './helpers.js';
@@ -76,6 +76,26 @@ test('malformed graphs and parameters are rejected at prepare', () => {
   const pad = { pads: [0, 1, 0, 0], mode: 'constant' as const, value: 200 };
   throwsFxp(() => createEngine(singleNode('Pad', pad, [{ shape: [1, 2], data: [], format: q(true, 8, 0) }], q(true, 8, 0), 'p')), /pad value 200/, 'p');
   throwsFxp(() => createEngine(singleNode('Clip', { lo: 3, hi: 1 }, [{ shape: [1, 2], data: [], format: q(true, 8, 0) }], q(true, 8, 0), 'c')), /lo 3 exceeds hi 1/, 'c');
+});
+
+test('Pad channelValues: wrong length, non-constant mode and out-of-range values name the node and op', () => {
+  const x = [{ shape: [1, 3, 2], data: [], format: q(true, 8, 0) }];
+  const input = [{ shape: [1, 3, 2], data: new Int32Array(6), format: q(true, 8, 0) }];
+  const pad = (over: Partial<FxOpAttrMap['Pad']>): FxGraph => singleNode('Pad', { pads: [0, 0, 1, 0, 0, 1], mode: 'constant', value: 0, channelValues: [1, 2, 3], ...over }, x, q(true, 8, 0), 'p');
+  const opIs = (fn: () => unknown): void => assert.throws(fn, (err: unknown) => err instanceof FxpError && err.op === 'Pad');
+  // Length: checked when the shapes are known (engine bind, simulation).
+  const short = createEngine(pad({ channelValues: [1, 2] }));
+  throwsFxp(() => short.run(input), /channelValues has 2 values, the input \[1, 3, 2\] has 3 channels/, 'p');
+  opIs(() => short.run(input));
+  throwsFxp(() => simulate(pad({ channelValues: [1, 2, 3, 4] }), input), /channelValues has 4 values/, 'p');
+  throwsFxp(() => createEngine(pad({ pads: [0, 1, 0, 0, 0, 0] })).run(input), /zero pads on dim 1/, 'p');
+  // Mode and range: checked at prepare.
+  throwsFxp(() => createEngine(pad({ mode: 'edge' })), /channelValues need mode 'constant', got 'edge'/, 'p');
+  opIs(() => createEngine(pad({ mode: 'reflect' })));
+  throwsFxp(() => createEngine(pad({ channelValues: [1, 128, 3] })), /pad channel value 1 = 128 must be an integer in the input format \[-128, 127\]/, 'p');
+  throwsFxp(() => createEngine(pad({ channelValues: [1, 0.5, 3] })), /pad channel value 1 = 0.5/, 'p');
+  // The right length runs.
+  assert.deepEqual(Array.from(createEngine(pad({})).run(input).outputs[0]!.data), [1, 0, 0, 1, 2, 0, 0, 2, 3, 0, 0, 3]);
 });
 
 test('shape mismatches inside the graph name the node', () => {

@@ -137,6 +137,14 @@ test('Transpose, Pad (constant, reflect, edge), DepthToSpace, Resize', () => {
   check('Pad', { pads: [0, 0, 2, 0, 0, 2], mode: 'reflect', value: 0 }, [x], s8(0), [3, 2, 1, 2, 3, 2, 1]);
   check('Pad', { pads: [0, 0, 2, 0, 0, 2], mode: 'edge', value: 0 }, [x], s8(0), [1, 1, 1, 2, 3, 3, 3]);
   check('Pad', { pads: [0, 0, -1, 0, 0, 0], mode: 'constant', value: 0 }, [x], s8(0), [2, 3]);
+  // channelValues: the fill of channel c (dim 1) is channelValues[c], requantized like the elements.
+  const xc = { shape: [1, 2, 1, 2], data: [1, 2, 3, 4], format: s8(0) };
+  const perChannel = { pads: [0, 0, 1, 0, 0, 0, 0, 1], mode: 'constant' as const, value: 9, channelValues: [-5, 20] };
+  check('Pad', perChannel, [xc], s8(0), [-5, -5, -5, 1, 2, -5, 20, 20, 20, 3, 4, 20], [1, 2, 2, 3]);
+  // To Q(s,4,-1): roundShift(q, 1) = floor(q/2 + 1/2): -5 -> -2, 1 -> 1, 2 -> 1, 3 -> 2, 4 -> 2, 20 -> 10 saturates to 7.
+  check('Pad', perChannel, [xc], q(true, 4, -1), [-2, -2, -2, 1, 1, -2, 7, 7, 7, 2, 2, 7]);
+  // Rank 2: the channels are the last dim.
+  check('Pad', { pads: [1, 0, 0, 0], mode: 'constant', value: 0, channelValues: [10, -20, 30] }, [{ shape: [2, 3], data: [1, 2, 3, 4, 5, 6], format: s8(0) }], s8(0), [10, -20, 30, 1, 2, 3, 4, 5, 6], [3, 3]);
   const d = { shape: [1, 8, 1, 1], data: [0, 1, 2, 3, 4, 5, 6, 7], format: s8(0) };
   check('DepthToSpace', { blocksize: 2, mode: 'DCR' }, [d], s8(0), [0, 2, 4, 6, 1, 3, 5, 7], [1, 2, 2, 2]);
   check('DepthToSpace', { blocksize: 2, mode: 'CRD' }, [d], s8(0), [0, 1, 2, 3, 4, 5, 6, 7], [1, 2, 2, 2]);

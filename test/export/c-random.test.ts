@@ -3,17 +3,19 @@
  * graphs (test/engine/random-graph.ts): every op in narrow formats and with 16-bit
  * weights and activations (accumulators beyond int32), both weight schemes, both
  * bias kinds, fused activations, odd formats, broadcasting, several inputs and
- * outputs. All models are compiled into one program per compiler (gcc, clang) with
- * -std=c99 -Wall -Wextra -Werror -O2.
+ * outputs, plus Pads with per-channel constants. All models are compiled into one
+ * program per compiler (gcc, clang) with -std=c99 -Wall -Wextra -Werror -O2.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FxpError } from '../../src/errors.js';
-import type { FxOpType } from '../../src/engine/fx-graph.js';
+import type { FxGraph, FxNode, FxOpType, FxTensor, FxValue } from '../../src/engine/fx-graph.js';
+import { inferFxNodeShape } from '../../src/engine/shapes.js';
+import { qRange, type QFormat } from '../../src/fixed/format.js';
 import { generateC, writeCSources, type CExportResult } from '../../src/export/c/index.js';
-import { ALL_OPS, randomGraph } from '../engine/random-graph.js';
+import { ALL_OPS, Rng, randomGraph } from '../engine/random-graph.js';
 import { COMPILERS, NO_COMPILER, compileC, driverSource, engineRun, firstDiff, runDriver, tempDir } from './c-tools.js';
 
 interface Case {
@@ -65,7 +67,52 @@ function buildCases(): { cases: Case[]; rejected: number; ops: Set<FxOpType>; fe
   return { cases, rejected, ops, features };
 }
 
+/**
+ * Pads with per-channel constants (channelValues), which the random graphs do not
+ * generate: ranks 2 to 5, asymmetric pads and crops on every dim but the channels,
+ * signed and unsigned 4- to 16-bit formats (int8/int16/int32 storage), fills at the
+ * format's ends, a format change (each fill requantized, saturating) and chains.
+ */
+function padChannelCases(): Case[] {
+  const r = new Rng(8191);
+  const cases: Case[] = [];
+  const format = (near?: QFormat): QFormat => {
+    const wl = r.pick([4, 8, 9, 12, 16]);
+    return { signed: r.bool(0.7), wl, fl: near === undefined ? r.int(-2, wl + 2) : near.fl + r.int(-3, 3) };
+  };
+  for (let i = 0; cases.length < 16; i++) {
+    const rank = 2 + (i % 4);
+    const shape = [r.int(1, 2), r.int(1, 5), ...Array.from({ length: rank - 2 }, () => r.int(1, 4))];
+    const fi = format();
+    const values: FxValue[] = [{ name: 'x', shape: ['N', ...shape.slice(1)], format: fi }];
+    const nodes: FxNode[] = [];
+    let cur = { id: 0, shape: shape as readonly number[], format: fi };
+    for (let k = 0; k < (i % 3 === 2 ? 2 : 1); k++) {
+      const pads = Array.from({ length: 2 * rank }, (_, j) => (j % rank === 1 ? 0 : r.int(-1, 2)));
+      if (cur.shape.some((d, j) => d + pads[j]! + pads[j + rank]! <= 0)) continue;
+      const { qmin, qmax } = qRange(cur.format);
+      const channelValues = Array.from({ length: cur.shape[1]! }, () => r.pick([qmin, qmax, 0, r.int(qmin, qmax), r.int(qmin, qmax)]));
+      const fo = r.bool(0.5) ? cur.format : format(cur.format);
+      const node = { op: 'Pad', name: `pad${k}`, attrs: { pads, mode: 'constant', value: r.int(qmin, qmax), channelValues }, inputs: [cur.id], outputs: [values.length] } as FxNode;
+      const outShape = inferFxNodeShape(node, [cur.shape]);
+      nodes.push(node);
+      cur = { id: values.length, shape: outShape, format: fo };
+      values.push({ name: `y${k}`, shape: outShape, format: fo });
+    }
+    if (nodes.length === 0) continue;
+    const fx: FxGraph = { name: `pc${i}`, values, nodes, inputs: [0], outputs: [cur.id] };
+    const { qmin, qmax } = qRange(fi);
+    const x: FxTensor = { shape, format: fi, data: Int32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, () => r.int(qmin, qmax)) };
+    const gen = generateC(fx, { name: `pc${i}`, inputShapes: [shape] });
+    const io = engineRun(fx, [x]);
+    const what = `per-channel pad graph ${i}: [${shape.join(', ')}] ${nodes.map((n) => (n.op === 'Pad' ? `pads [${n.attrs.pads.join(', ')}]` : n.op)).join(' -> ')}`;
+    cases.push({ what, gen, inputs: io.inputs, outputs: io.outputs });
+  }
+  return cases;
+}
+
 const built = buildCases();
+built.cases.push(...padChannelCases());
 
 test('random graphs cover every op, both weight schemes, both accumulator widths and narrow storage', () => {
   const missing = ALL_OPS.filter((op) => !built.ops.has(op));

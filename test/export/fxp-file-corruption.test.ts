@@ -156,6 +156,12 @@ test('forged nodes: missing fields, unknown ops, attrs of the wrong type', () =>
   rejects(forgeJson((t) => t.replace('"ceilMode":true', '"ceilMode":1')), /ceilMode: expected true or false, got number 1/, { node: 'maxpool', op: 'MaxPool' });
   rejects(forgeJson((t) => t.replace('"axis":1,"exp"', '"axis":1.5,"exp"')), /axis: expected an integer, got number 1\.5/, { node: 'softmax', op: 'Softmax' });
   rejects(forgeJson((t) => t.replace('"mode":"reflect"', '"mode":"mirror"')), /mode: expected one of constant, reflect, edge/, { node: 'pad', op: 'Pad' });
+  const pad = { node: 'pad', op: 'Pad' };
+  rejects(forgeJson((t) => t.replace('"mode":"reflect","value":-7', '"mode":"reflect","value":-7,"channelValues":[1,2,3,4]')), /channelValues need mode 'constant', got 'reflect'/, pad);
+  rejects(forgeJson((t) => t.replace('"mode":"reflect","value":-7', '"mode":"constant","value":-7,"channelValues":"1,2"')), /attrs\.channelValues: expected an array/, pad);
+  rejects(forgeJson((t) => t.replace('"mode":"reflect","value":-7', '"mode":"constant","value":-7,"channelValues":[1,2.5]')), /channelValues\[1\]: expected an integer/, pad);
+  const forged = decodeFxp(forgeJson((t) => t.replace('"mode":"reflect","value":-7', '"mode":"constant","value":-7,"channelValues":[1,-2,3,-4]')), FILE);
+  assert.deepEqual(forged.nodes.find((n) => n.op === 'Pad')!.attrs, { pads: [0, 0, 1, 1, 0, 0, 1, 1], mode: 'constant', value: -7, channelValues: [1, -2, 3, -4] });
   rejects(forgeJson((t) => t.replace('"kind":"Relu"', '"kind":"Gelu"')), /activation\.kind: expected one of Relu, Clip, LeakyRelu/, conv);
   rejects(forgeJson((t) => t.replace('"kind":"Clip","lo":-3', '"kind":"Clip","lo":-3,"m":1')), /unknown field "m"/, { node: 'conv_range' });
   rejects(forgeJson((t) => t.replace('"scales":[1,1,1.5,1.5]', '"scales":[1,1,1e999,1.5]')), /scales\[2\]: expected a finite number/, { node: 'resize' });

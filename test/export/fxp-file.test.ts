@@ -153,3 +153,42 @@ test('the encoder refuses graphs it could not store faithfully, and writes nothi
   await assert.rejects(writeFxp(path, cases[0]![0]), (e: unknown) => e instanceof FxpError && e.file === path && e.node === 'fc1' && e.op === 'Dense');
   assert.equal(existsSync(path), false);
 });
+
+/** everyOpGraph with its Pad in constant mode, per-channel values when given. */
+function withPadChannels(channelValues: readonly number[] | undefined, mode: FxOpAttrMap['Pad']['mode'] = 'constant'): FxGraph {
+  const g = everyOpGraph(3);
+  return {
+    ...g,
+    nodes: g.nodes.map((n): FxNode => (n.op === 'Pad' ? { ...n, attrs: { ...n.attrs, mode, ...(channelValues === undefined ? {} : { channelValues }) } } : n)),
+  };
+}
+
+test('Pad channelValues: round trip keeps them, files without them still load and round-trip unchanged', () => {
+  // One per channel of the Pad's input ['N', 4, 8, 8]; the file checks int32 bounds (the engine, the format's).
+  const g = withPadChannels([-7, 127, 2 ** 31 - 1, -(2 ** 31)]);
+  const bytes = encodeFxp(g);
+  assert.match(jsonOf(bytes), /"mode":"constant","value":-7,"channelValues":\[-7,127,2147483647,-2147483648\]/);
+  const back = decodeFxp(bytes, 'mem.fxp');
+  assert.deepStrictEqual(back, g);
+  assert.deepEqual(encodeFxp(back), bytes);
+  // Absent (an older file) or undefined: no key written, none read back.
+  for (const plain of [withPadChannels(undefined), { ...g, nodes: g.nodes.map((n): FxNode => (n.op === 'Pad' ? { ...n, attrs: { ...n.attrs, channelValues: undefined } } : n)) }]) {
+    const b = encodeFxp(plain);
+    assert.doesNotMatch(jsonOf(b), /channelValues/);
+    const pad = decodeFxp(b, 'old.fxp').nodes.find((n) => n.op === 'Pad')!;
+    assert.equal('channelValues' in pad.attrs, false);
+  }
+  assert.deepStrictEqual(decodeFxp(encodeFxp(withPadChannels(undefined)), 'old.fxp'), withPadChannels(undefined));
+});
+
+test('Pad channelValues: the encoder refuses a non-constant mode and non-int32 values, naming the node', () => {
+  const cases: [FxGraph, RegExp][] = [
+    [withPadChannels([1, 2], 'reflect'), /channelValues need mode 'constant', got 'reflect'/],
+    [withPadChannels([1, 2 ** 31]), /channelValues \[1, 2147483648\] must be one or more 32-bit integers/],
+    [withPadChannels([0.5]), /must be one or more 32-bit integers/],
+    [withPadChannels([]), /must be one or more 32-bit integers/],
+  ];
+  for (const [bad, re] of cases) {
+    assert.throws(() => encodeFxp(bad), (e: unknown) => e instanceof FxpError && re.test(e.message) && e.node === 'pad' && e.op === 'Pad', re.source);
+  }
+});

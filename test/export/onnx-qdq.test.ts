@@ -165,6 +165,45 @@ test('exact data movement in one format: MaxPool (SAME), Pad, DepthToSpace, Tran
   for (const [ours, theirs] of await both(fx, [{ shape: [1, 4, 5, 5], data: ints(rng, 100, -128, 127), format: f }])) assert.deepEqual(theirs, ours);
 });
 
+test('Pad with per-channel constants: Sub p, Pad with 0, Add p, exact against the engine (ranks 2 to 4, 8 and 16 bits, a format change)', async () => {
+  const rng = new Rng(17);
+  const c = new Chain();
+  const f = q(true, 8, 3);
+  const x = c.input([1, 4, 5, 5], f);
+  const a = c.add('Pad', { pads: [0, 0, 2, 0, 0, 0, -1, 3], mode: 'constant', value: 5, channelValues: [-128, 127, 0, -37] }, [x], f);
+  // Chained, into a coarser unsigned format: each fill is requantized (and saturated) like the elements.
+  const b = c.add('Pad', { pads: [0, 0, 1, 1, 0, 0, 0, 1], mode: 'constant', value: 0, channelValues: [3, -3, 100, 7] }, [a], q(false, 8, 1));
+  const wide = q(false, 16, 10);
+  const x3 = c.input([1, 3, 6], wide, 'x3');
+  const y3 = c.add('Pad', { pads: [0, 0, 3, 0, 0, -2], mode: 'constant', value: 0, channelValues: [65535, 0, 40000] }, [x3], wide);
+  const s16 = q(true, 16, 12);
+  const x2 = c.input([2, 3], s16, 'x2');
+  const y2 = c.add('Pad', { pads: [1, 0, 2, 0], mode: 'constant', value: 0, channelValues: [-32768, 32767, -1] }, [x2], s16);
+  const fx = c.graph([a, b, y3, y2], [x, x3, x2]);
+  const inputs: FxTensor[] = [
+    { shape: [1, 4, 5, 5], data: ints(rng, 100, -128, 127), format: f },
+    { shape: [1, 3, 6], data: ints(rng, 18, 0, 65535), format: wide },
+    { shape: [2, 3], data: ints(rng, 6, -32768, 32767), format: s16 },
+  ];
+  // Output 1 changes format: its ties round up only in half-up mode (see the rounding test below).
+  for (const rounding of ['even', 'half-up'] as const) {
+    const got = await both(fx, inputs, rounding);
+    got.forEach(([ours, theirs], k) => {
+      if (k !== 1 || rounding === 'half-up') assert.deepEqual(theirs, ours, `output ${k} (${rounding})`);
+    });
+  }
+  const model = P.ModelProto.decode(exportOnnxQdq(fx).bytes).graph!;
+  const ops = model.node!.map((n) => n.opType);
+  assert.equal(ops.filter((o) => o === 'Pad').length, 4);
+  assert.ok(ops.includes('Sub') && ops.includes('Add'));
+  const p = model.initializer!.find((t) => t.name === 'pad_0/pad_channel_values')!;
+  assert.deepEqual([...p.dims!].map(Number), [1, 4, 1, 1]);
+  assert.deepEqual(floatOf(p), [-16, 15.875, 0, -4.625]);
+  // A mode other than constant is refused, naming the node.
+  const edge: FxGraph = { ...fx, nodes: fx.nodes.map((n) => (n.op === 'Pad' && n.name === 'pad_0' ? { ...n, attrs: { ...n.attrs, mode: 'edge' } } : n)) };
+  assert.throws(() => exportOnnxQdq(edge), (e: unknown) => e instanceof FxpError && /channelValues need mode 'constant'/.test(e.message) && e.node === 'pad_0' && e.op === 'Pad');
+});
+
 test('word lengths below the container: Clip to the format before int8/uint8/int16/uint16 QuantizeLinear', async () => {
   const c = new Chain();
   const x = c.input([1, 41], q(true, 8, 0));

@@ -1,9 +1,12 @@
 /** Per-op correctness on small hand-computed cases and naive references. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { PoolAttrs } from '../../src/ir/ops.js';
+import { FxpError } from '../../src/errors.js';
+import type { Graph } from '../../src/ir/graph.js';
+import type { OpAttrMap, PoolAttrs } from '../../src/ir/ops.js';
+import { verifyGraph } from '../../src/ir/verify.js';
 import { sizeOf, stridesOf, type Tensor } from '../../src/tensor.js';
-import { assertClose, naiveTranspose, randomTensor, rng, runOp, t } from './util.js';
+import { assertClose, naiveTranspose, opGraph, randomTensor, rng, runOp, t } from './util.js';
 
 const close = (got: Tensor, shape: number[], values: number[], tol = 1e-6): void => assertClose(got, t(shape, values), tol);
 
@@ -165,6 +168,38 @@ test('Pad: constant, reflect and edge (ONNX examples), negative pads crop', () =
   close(runOp('Pad', { pads: [0, 3, 0, 2], mode: 'reflect', value: 0 }, [r]), [1, 9], [4, 3, 2, 1, 2, 3, 4, 3, 2]);
   close(runOp('Pad', { pads: [1, 0, 0, 1], mode: 'constant', value: -7 }, [r]), [2, 5], [-7, -7, -7, -7, -7, 1, 2, 3, 4, -7]);
   close(runOp('Pad', { pads: [0, -1, 0, 1], mode: 'edge', value: 0 }, [r]), [1, 4], [2, 3, 4, 4]);
+});
+
+test('Pad with channelValues: padded cells of channel c (dim 1) hold channelValues[c], ranks 2 to 4', () => {
+  // [1, 2, 2, 2], top 1 and right 2 (asymmetric); `value` is unused.
+  const x = t([1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
+  const a = -1.5;
+  const b = 2.25;
+  close(runOp('Pad', { pads: [0, 0, 1, 0, 0, 0, 0, 2], mode: 'constant', value: 9, channelValues: [a, b] }, [x]), [1, 2, 3, 4], [
+    a, a, a, a, 1, 2, a, a, 3, 4, a, a,
+    b, b, b, b, 5, 6, b, b, 7, 8, b, b,
+  ]);
+  // Rank 3 with a crop: [1, 2, 3], left 2, right -1.
+  close(runOp('Pad', { pads: [0, 0, 2, 0, 0, -1], mode: 'constant', value: 0, channelValues: [-4, 0.5] }, [t([1, 2, 3], [1, 2, 3, 4, 5, 6])]), [1, 2, 4], [-4, -4, 1, 2, 0.5, 0.5, 4, 5]);
+  // Rank 2: the channel is the last dim; a padded row takes each channel's value.
+  const r = t([2, 3], [1, 2, 3, 4, 5, 6]);
+  close(runOp('Pad', { pads: [1, 0, 1, 0], mode: 'constant', value: 7, channelValues: [10, 20, 30] }, [r]), [4, 3], [10, 20, 30, 1, 2, 3, 4, 5, 6, 10, 20, 30]);
+});
+
+test('Pad with channelValues: wrong length, non-constant mode, padded channels or rank 1 are FxpErrors naming the node', () => {
+  const x = t([1, 2, 1, 2], [1, 2, 3, 4]);
+  const rejects = (attrs: OpAttrMap['Pad'], input: Tensor, pattern: RegExp): void => {
+    assert.throws(() => runOp('Pad', attrs, [input]), (err: unknown) => err instanceof FxpError && pattern.test(err.message) && err.node === 'Pad_node' && err.op === 'Pad');
+  };
+  rejects({ pads: [0, 0, 1, 1, 0, 0, 1, 1], mode: 'constant', value: 0, channelValues: [1, 2, 3] }, x, /channelValues has 3 values, the input \[1, 2, 1, 2\] has 2 channels/);
+  rejects({ pads: [0, 0, 0, 1, 0, 0, 0, 1], mode: 'reflect', value: 0, channelValues: [1, 2] }, x, /channelValues need mode 'constant', got 'reflect'/);
+  rejects({ pads: [0, 1, 0, 0, 0, 0, 0, 0], mode: 'constant', value: 0, channelValues: [1, 2] }, x, /zero pads on dim 1/);
+  rejects({ pads: [1, 1], mode: 'constant', value: 0, channelValues: [1] }, t([2], [1, 2]), /rank >= 2/);
+  // The graph verifier rejects the mode and non-finite values without shapes.
+  const g = (attrs: OpAttrMap['Pad']): Graph => opGraph('Pad', attrs, [x]);
+  assert.throws(() => verifyGraph(g({ pads: [0, 0, 1, 1, 0, 0, 1, 1], mode: 'edge', value: 0, channelValues: [1, 2] })), /channelValues need mode 'constant', got 'edge'/);
+  assert.throws(() => verifyGraph(g({ pads: [0, 0, 1, 1, 0, 0, 1, 1], mode: 'constant', value: 0, channelValues: [1, Number.NaN] })), /must be finite/);
+  verifyGraph(g({ pads: [0, 0, 1, 1, 0, 0, 1, 1], mode: 'constant', value: 0, channelValues: [1, 2] }), [[1, 2, 1, 2]]);
 });
 
 test('DepthToSpace DCR and CRD match reshape-transpose-reshape (ONNX definition)', () => {

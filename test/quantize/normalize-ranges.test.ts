@@ -40,3 +40,22 @@ test('range normalization keeps the graph function and fills the chosen power-of
   assert.ok(Math.abs(max - 2 ** (f.wl - f.fl)) < 1e-4, `max ${max} vs range top ${2 ** (f.wl - f.fl)}`);
   assert.equal(formats.has(g.values[g.outputs[0]!]!.name), false, 'graph outputs are never rescaled');
 });
+
+test('a Pad with channelValues is not pure data movement: the tensor before it is not rescaled', async () => {
+  const rand = rng(12);
+  const build = (channelValues: readonly number[] | undefined) => {
+    const b = new GraphBuilder('t');
+    const x = b.addInput('x', ['N', 2, 6, 6]);
+    const w1 = b.addConstant('w1', [4, 2, 3, 3], randomArray(72, rand));
+    const h = b.addNode('Conv', 'c1', { ...CONV, activation: { kind: 'Relu' } }, [x, w1], 'hidden');
+    const p = b.addNode('Pad', 'pad', { pads: [0, 0, 1, 1, 0, 0, 1, 1], mode: 'constant', value: 0, channelValues }, [h]);
+    const w2 = b.addConstant('w2', [3, 4, 3, 3], randomArray(108, rand));
+    b.outputs.push(b.addNode('Conv', 'c2', { ...CONV, pads: [0, 0, 0, 0] }, [p, w2]));
+    return b.finish();
+  };
+  const input = tensor([2, 2, 6, 6], randomArray(144, rand));
+  const plain = build(undefined);
+  assert.ok(normalizeActivationRanges(plain, await calibrate(plain, [[input]]), 8, 'max').scales.has('hidden'), 'a zero Pad passes');
+  const perChannel = build([0, 0, 0, 0]);
+  assert.equal(normalizeActivationRanges(perChannel, await calibrate(perChannel, [[input]]), 8, 'max').scales.has('hidden'), false);
+});

@@ -5,7 +5,7 @@
  *   Flatten, Reshape, Identity, Requantize: same element order.
  *   Transpose: out[idx] = x[idx permuted back by perm].
  *   Pad: per-dim source coordinate (geometry.ts padSourceIndex); the constant is
- *        value * 2^-fi.
+ *        value * 2^-fi (channelValues[c] * 2^-fi in channel c where given).
  *   DepthToSpace: y[n, c, h*b + by, w*b + bx] = x[n, ic, h, w] (DCR / CRD).
  *   Resize: the per-dim nearest maps shared with the engine and the float executor.
  */
@@ -17,11 +17,13 @@ import { fakeQuantAct, fakeQuantArray, ravel, unravel, type SimOp, type SimTenso
 
 type Source = (idx: number[]) => number | undefined;
 
-function gather(x: SimTensor, outShape: readonly number[], fo: Parameters<typeof fakeQuantAct>[1], source: Source, constant = 0): Float64Array {
+/** `constant`: the real of a cell with no source, or a function of its multi-index. */
+function gather(x: SimTensor, outShape: readonly number[], fo: Parameters<typeof fakeQuantAct>[1], source: Source, constant: number | ((idx: readonly number[]) => number) = 0): Float64Array {
   const out = new Float64Array(sizeOf(outShape));
   for (let i = 0; i < out.length; i++) {
-    const j = source(unravel(i, outShape));
-    out[i] = fakeQuantAct(j === undefined ? constant : x.real[j]!, fo);
+    const idx = unravel(i, outShape);
+    const j = source(idx);
+    out[i] = fakeQuantAct(j === undefined ? (typeof constant === 'number' ? constant : constant(idx)) : x.real[j]!, fo);
   }
   return out;
 }
@@ -47,12 +49,15 @@ export const simTranspose: SimOp<'Transpose'> = (node, ins, outShape, fo) => {
 
 export const simPad: SimOp<'Pad'> = (node, ins, outShape, fo) => {
   const x = ins[0]!;
-  const { pads, mode, value } = node.attrs;
+  const { pads, mode, value, channelValues } = node.attrs;
   const src = (idx: number[]): number | undefined => {
     const s = idx.map((o, d) => padSourceIndex(o, pads[d]!, x.shape[d]!, mode));
     return s.some((v) => v < 0) ? undefined : ravel(s, x.shape);
   };
-  return gather(x, outShape, fo, src, value * pow2(-x.format.fl));
+  const lsb = pow2(-x.format.fl);
+  if (channelValues === undefined) return gather(x, outShape, fo, src, value * lsb);
+  // Shape inference checked one value per channel of dim 1, which is not padded.
+  return gather(x, outShape, fo, src, (idx) => channelValues[idx[1]!]! * lsb);
 };
 
 export const simDepthToSpace: SimOp<'DepthToSpace'> = (node, ins, outShape, fo) => {

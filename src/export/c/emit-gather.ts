@@ -12,25 +12,38 @@
  *                 each of the six dims adding its share of the input offset
  *
  * Values are converted with the gather's Requant (gather.ts), the Pad constant with
- * it too (fill = requant(value)).
+ * it too (fill = requant(value)). A Pad with channelValues uses fx_pad_channels, a
+ * gather whose fill is per channel (fills[c] = requant(channelValues[c])).
  */
 import { padSourceIndex } from '../../engine/geometry.js';
 import { nodeError } from '../../engine/kernels/ref/kernel.js';
 import { prepareRequant, requant } from '../../engine/kernels/ref/output-stage.js';
 import { resizeDimMaps } from '../../engine/kernels/ref/resize.js';
 import { stridesOf } from '../../tensor.js';
-import { gatherKernel } from './kernels-elementwise.js';
+import { gatherKernel, padChannelsKernel } from './kernels-elementwise.js';
 import { cDims, cInit, cRq, type EmitInput, type NodeCode, type NodeEmitter } from './emit-context.js';
 
 type GatherOp = 'Transpose' | 'Pad' | 'DepthToSpace' | 'Resize';
 
-function emitGather(e: EmitInput<GatherOp>, dims: readonly number[], tables: readonly ArrayLike<number>[], constant = 0): NodeCode {
+/**
+ * `constant`: the fill (an input-format integer), or one per channel (dim 1 of
+ * `dims`, rank >= 2), each requantized like the elements.
+ */
+function emitGather(e: EmitInput<GatherOp>, dims: readonly number[], tables: readonly ArrayLike<number>[], constant: number | readonly number[] = 0): NodeCode {
   const { node, io, id, out } = e;
   const rq = prepareRequant(node, io.inFormats[0]!, io.outFormat);
   const flat: number[] = [];
   for (const t of tables) for (let i = 0; i < t.length; i++) flat.push(t[i]!);
   if (dims.length === 0) flat.push(0);
   const off = out.array(`fx_o_${id}`, 'int32_t', flat, `'${node.name}' (${node.op}) input offsets per output dim [${dims.join(', ')}]`);
+  if (typeof constant !== 'number') {
+    const fills = out.array(`fx_f_${id}`, 'int32_t', constant.map((c) => requant(rq, c)), `'${node.name}' (${node.op}) fill per channel`);
+    const stride = dims.slice(2).reduce((a, d) => a * d, 1);
+    const init = cInit({ out: cDims(dims, { node: node.name, op: node.op }), off, fills, fill_stride: stride, fill_count: constant.length, rq: cRq(rq) });
+    const p = out.struct(`fx_p_${id}`, 'fx_pad_channels_t', init);
+    const k = padChannelsKernel(e.inTypes[0]!, e.outType);
+    return { kernels: [k], call: (ins, o) => `${k.name}(${p}, ${ins[0]}, ${o});`, acc: 'none' };
+  }
   const p = out.struct(
     `fx_p_${id}`,
     'fx_gather_t',
@@ -61,7 +74,13 @@ export const emitPad: NodeEmitter<'Pad'> = (e) => {
     }),
   );
   if (!Number.isSafeInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) throw nodeError(e.node, `pad value ${value} is not an int32 integer`);
-  return emitGather(e, e.outShape, tables, value);
+  const cv = e.node.attrs.channelValues;
+  if (cv === undefined) return emitGather(e, e.outShape, tables, value);
+  // The engine's bind (padRef) has checked mode, ranges and one value per unpadded channel.
+  if (mode !== 'constant' || inShape.length < 2 || cv.length !== inShape[1] || e.outShape[1] !== inShape[1]) {
+    throw nodeError(e.node, `channelValues (${cv.length} values) need mode 'constant' and an unpadded channel dim 1 of [${inShape.join(', ')}]`);
+  }
+  return emitGather(e, e.outShape, tables, cv);
 };
 
 export const emitResize: NodeEmitter<'Resize'> = (e) => {

@@ -22,6 +22,11 @@ typedef struct { int32_t outer, chunk, out_chunk, offset; fx_rq_t rq; } fx_conca
 /* Gathers (Transpose, Pad, DepthToSpace, Resize): y[i] = requant(x[offset(i)]), or fill. */
 typedef struct { fx_dims_t out; const int32_t *off; int32_t fill; fx_rq_t rq; } fx_gather_t;
 
+/* Pad with per-channel constants: a gather whose fill of output element i is
+   fills[(i / fill_stride) % fill_count] (its channel, dim 1; fill_stride = the product
+   of the dims after it, fill_count = the channel count). */
+typedef struct { fx_dims_t out; const int32_t *off; const int32_t *fills; int32_t fill_stride, fill_count; fx_rq_t rq; } fx_pad_channels_t;
+
 /* Sigmoid / Tanh lookup (table.ts); data is int8_t..int32_t by the kernel variant. */
 typedef struct { int32_t size, t0, t1, qmin, qmax; const void *data; } fx_table_t;
 
@@ -135,6 +140,30 @@ export function gatherKernel(xt: CStorage, yt: CStorage): CKernel {
     for (j = 0; j < inner; j++) {
       const int32_t v = last[j];
       y[r * inner + j] = (${yt})(base < 0 || v < 0 ? p->fill : fx_requant(&p->rq, x[base + v]));
+    }
+  }
+}
+`,
+    },
+  };
+}
+
+/** pad.ts with channelValues: gather.ts with fill fills[channel of i] (already requantized). */
+export function padChannelsKernel(xt: CStorage, yt: CStorage): CKernel {
+  const fn = kernelName('fx_pad_channels', [xt, yt]);
+  return {
+    name: fn,
+    snippet: {
+      deps: [TYPES, 'fx_requant', 'fx_row_offset'],
+      text: `static void ${fn}(const fx_pad_channels_t *p, const ${xt} *x, ${yt} *y) {
+  const int32_t rows = fx_rows(&p->out), inner = p->out.dims[p->out.rank - 1];
+  const int32_t *last = fx_last_table(&p->out, p->off);
+  int32_t r, j;
+  for (r = 0; r < rows; r++) {
+    const int32_t base = fx_row_offset(&p->out, p->off, r);
+    for (j = 0; j < inner; j++) {
+      const int32_t v = last[j], i = r * inner + j;
+      y[i] = (${yt})(base < 0 || v < 0 ? p->fills[(i / p->fill_stride) % p->fill_count] : fx_requant(&p->rq, x[base + v]));
     }
   }
 }

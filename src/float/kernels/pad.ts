@@ -2,15 +2,20 @@
  * Pad (ONNX): constant, reflect (mirror without repeating the edge) or edge
  * (repeat the edge). Negative pads crop. Each dim gets a map from output to
  * input coordinate (-1: the constant); rows of the last dim are then gathered.
+ * With channelValues (constant mode, dim 1 not padded), a padded cell of channel
+ * c holds channelValues[c] instead of `value`.
  */
 import { stridesOf, tensor, type Tensor } from '../../tensor.js';
 import { padSourceIndex } from '../../ir/padding.js';
-import { input, type FloatKernel } from '../kernel.js';
+import { input, kernelError, type FloatKernel } from '../kernel.js';
 
 export const preparePad: FloatKernel<'Pad'> = (node) => (inputs, outShape): Tensor => {
   const x = input(node, inputs, 0);
-  const { pads, mode, value } = node.attrs;
+  const { pads, mode, value, channelValues: cv } = node.attrs;
   const r = x.shape.length;
+  if (cv !== undefined && (mode !== 'constant' || r < 2 || cv.length !== x.shape[1] || outShape[1] !== x.shape[1])) {
+    throw kernelError(node, `channelValues (${cv.length} values) need mode 'constant' and an unpadded channel dim 1 of the input [${x.shape.join(', ')}]`);
+  }
   const maps = outShape.map((d, k) => Int32Array.from({ length: d }, (_, o) => padSourceIndex(o, pads[k]!, x.shape[k]!, mode)));
   const inStrides = stridesOf(x.shape);
   const out = tensor(outShape);
@@ -27,11 +32,18 @@ export const preparePad: FloatKernel<'Pad'> = (node) => (inputs, outShape): Tens
       if (i < 0) inside = false;
       src += i * inStrides[d]!;
     }
-    if (!inside) y.fill(value, o, o + inner);
+    // Rank 2: the channel is the last dim's coordinate; else dim 1 of the row.
+    const fill = cv === undefined || r === 2 ? value : cv[idx[1]!]!;
+    if (cv !== undefined && r === 2) {
+      for (let j = 0; j < inner; j++) {
+        const i = last[j]!;
+        y[o + j] = !inside || i < 0 ? cv[j]! : x.data[src + i]!;
+      }
+    } else if (!inside) y.fill(fill, o, o + inner);
     else {
       for (let j = 0; j < inner; j++) {
         const i = last[j]!;
-        y[o + j] = i < 0 ? value : x.data[src + i]!;
+        y[o + j] = i < 0 ? fill : x.data[src + i]!;
       }
     }
     for (let d = r - 2; d >= 0; d--) {

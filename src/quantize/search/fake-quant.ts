@@ -56,6 +56,8 @@ type InputSource = { readonly sid: number } | { readonly fixed: QFormat } | unde
 export class FakeQuantNet {
   private readonly memo = new Map<string, Tensor>();
   private readonly inputSource: InputSource[];
+  /** Pads with per-channel values (fold-affine-forward): output value id -> where their input's format comes from. */
+  private readonly padSource = new Map<number, InputSource>();
 
   constructor(readonly space: SearchSpace) {
     const g = space.graph;
@@ -74,6 +76,7 @@ export class FakeQuantNet {
       }
     };
     this.inputSource = g.nodes.map((n) => (isParamOp(n.op) ? sourceOf(n.inputs[0]!) : undefined));
+    for (const n of g.nodes) if (n.op === 'Pad' && n.attrs.channelValues !== undefined) this.padSource.set(n.outputs[0]!, sourceOf(n.inputs[0]!));
   }
 
   private inputFl(nodeIndex: number, config: Config, override: Override | undefined): number | undefined {
@@ -168,12 +171,25 @@ export class FakeQuantNet {
     return f === undefined ? undefined : qformatOf(this.space.structures[sid]!, f);
   }
 
+  /**
+   * A per-channel Pad keeps its input's format, and the engine stores its pad values
+   * in it (rounded, saturated): rounding the whole output to that format does the
+   * same to them and leaves the (already quantized) copied elements unchanged.
+   */
+  private padFormat(id: number, config: Config, override: Override | undefined): QFormat | undefined {
+    const src = this.padSource.get(id);
+    if (src === undefined) return undefined;
+    if ('fixed' in src) return src.fixed;
+    const f = formatAt(config, override, src.sid);
+    return f === undefined ? undefined : qformatOf(this.space.structures[src.sid]!, f);
+  }
+
   /** The executor transform: round each quantized node output to its format; `raw` stays unrounded. */
   transform(config: Config, override: Override | undefined, raw?: number): (node: Node, t: Tensor) => Tensor {
     return (node, t) => {
       const out = node.outputs[0]!;
       if (out === raw) return t;
-      const f = this.activationFormat(out, config, override);
+      const f = this.activationFormat(out, config, override) ?? this.padFormat(out, config, override);
       return f === undefined ? t : { shape: t.shape, data: fakeQuant(t.data, f) };
     };
   }

@@ -1,8 +1,9 @@
 /**
  * Data-movement ops as gathers: out[i] = requant(x[map[i]]) with an index map built
- * at bind time (map[i] = -1 reads the constant). The format conversion is the
- * Requant of output-stage.ts, y = sat(roundShift(q, fi - fo)): an exact copy when
- * the formats agree, which is the normal case.
+ * at bind time (map[i] = -1 reads the constant; with an array of constants, map[i]
+ * = -1 - k reads constant k). The format conversion is the Requant of
+ * output-stage.ts, y = sat(roundShift(q, fi - fo)): an exact copy when the formats
+ * agree, which is the normal case. Constants are converted the same way.
  */
 
 import { formatAt, inputAt, type NodeIO, type PreparedKernel, type Shape, type NodeRef } from './kernel.js';
@@ -10,9 +11,31 @@ import { prepareRequant, requant, requantArray } from './output-stage.js';
 
 export type IndexMap = (inShapes: readonly Shape[], outShape: Shape) => Int32Array;
 
-/** A gather; `constant` (an integer in the input format) fills map entries of -1. */
-export function prepareGather(node: NodeRef, io: NodeIO, indexMap: IndexMap, constant = 0): PreparedKernel {
+/**
+ * A gather; `constant` (an integer in the input format) fills map entries of -1, or,
+ * given as an array, constant[k] fills map entries of -1 - k.
+ */
+export function prepareGather(node: NodeRef, io: NodeIO, indexMap: IndexMap, constant: number | readonly number[] = 0): PreparedKernel {
   const rq = prepareRequant(node, formatAt(node, io, 0), io.outFormat);
+  if (typeof constant !== 'number') {
+    const fills = Int32Array.from(constant, (c) => requant(rq, c));
+    return {
+      acc: rq.acc,
+      bind: (inShapes, outShape) => {
+        const map = indexMap(inShapes, outShape);
+        return {
+          acc: rq.acc,
+          run: (inputs, out) => {
+            const x = inputAt(node, inputs, 0);
+            for (let i = 0; i < out.length; i++) {
+              const j = map[i]!;
+              out[i] = j < 0 ? fills[-1 - j]! : requant(rq, x[j]!);
+            }
+          },
+        };
+      },
+    };
+  }
   const fill = requant(rq, constant);
   return {
     acc: rq.acc,

@@ -2,6 +2,8 @@
  * Pad, integer reference (ONNX: constant, reflect, edge; negative pads crop), as a
  * gather (gather.ts). The constant `value` is already an integer in the input
  * format; like every element it is converted by y = sat(roundShift(q, fi - fo)).
+ * With channelValues (constant mode, dim 1 not padded), a padded cell of channel c
+ * reads channelValues[c] instead: its map entry is -1 - c.
  */
 import { stridesOf, sizeOf } from '../../../tensor.js';
 import { padSourceIndex } from '../../geometry.js';
@@ -9,7 +11,11 @@ import { qRange } from '../../../fixed/format.js';
 import { formatAt, nodeError, type RefKernel } from './kernel.js';
 import { prepareGather } from './gather.js';
 
-export function padMap(inShape: readonly number[], outShape: readonly number[], pads: readonly number[], mode: 'constant' | 'reflect' | 'edge'): Int32Array {
+/**
+ * Input offset of every output element, or -1 for the constant. With `perChannel`
+ * (rank >= 2), a constant cell is -1 - c instead, c its coordinate on dim 1.
+ */
+export function padMap(inShape: readonly number[], outShape: readonly number[], pads: readonly number[], mode: 'constant' | 'reflect' | 'edge', perChannel = false): Int32Array {
   const r = outShape.length;
   const inStrides = stridesOf(inShape);
   const maps = outShape.map((d, k) => Int32Array.from({ length: d }, (_, o) => padSourceIndex(o, pads[k]!, inShape[k]!, mode)));
@@ -21,7 +27,7 @@ export function padMap(inShape: readonly number[], outShape: readonly number[], 
     for (let d = 0; d < r; d++) {
       const i = maps[d]![idx[d]!]!;
       if (i < 0) {
-        src = -1;
+        src = perChannel ? -1 - idx[1]! : -1;
         break;
       }
       src += i * inStrides[d]!;
@@ -36,8 +42,24 @@ export function padMap(inShape: readonly number[], outShape: readonly number[], 
 }
 
 export const padRef: RefKernel<'Pad'> = (node, io) => {
-  const { pads, mode, value } = node.attrs;
+  const { pads, mode, value, channelValues } = node.attrs;
   const { qmin, qmax } = qRange(formatAt(node, io, 0));
   if (!Number.isSafeInteger(value) || value < qmin || value > qmax) throw nodeError(node, `pad value ${value} must be an integer in the input format [${qmin}, ${qmax}]`);
-  return prepareGather(node, io, (inShapes, outShape) => padMap(inShapes[0] ?? [], outShape, pads, mode), value);
+  if (channelValues === undefined) return prepareGather(node, io, (inShapes, outShape) => padMap(inShapes[0] ?? [], outShape, pads, mode), value);
+  if (mode !== 'constant') throw nodeError(node, `channelValues need mode 'constant', got '${mode}'`);
+  channelValues.forEach((v, c) => {
+    if (!Number.isSafeInteger(v) || v < qmin || v > qmax) throw nodeError(node, `pad channel value ${c} = ${v} must be an integer in the input format [${qmin}, ${qmax}]`);
+  });
+  return prepareGather(
+    node,
+    io,
+    (inShapes, outShape) => {
+      const inShape = inShapes[0] ?? [];
+      if (inShape.length < 2 || inShape[1] !== channelValues.length || outShape[1] !== inShape[1]) {
+        throw nodeError(node, `channelValues has ${channelValues.length} values for the input [${inShape.join(', ')}] (one per channel of dim 1, not padded)`);
+      }
+      return padMap(inShape, outShape, pads, mode, true);
+    },
+    channelValues,
+  );
 };
