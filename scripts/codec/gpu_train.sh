@@ -4,9 +4,18 @@
 #   bash scripts/codec/gpu_train.sh start   # launches the four runs detached (setsid), returns
 #   bash scripts/codec/gpu_train.sh status  # last log lines; copies the latest checkpoints to $OUT
 #   bash scripts/codec/gpu_train.sh wait    # waits for the runs to end, then status
-# Env: MINUTES (default 22), CK (default /tmp/codec-ck), PACK (default .codecpack).
+# Env: MINUTES (default 22), CK (default /tmp/codec-ck), PACK (default .codecpack),
+#      BATCH (16), LR (3e-4), DECAY (0.55: fraction of the time at LR before the linear decay
+#      to 1e-5), INIT (a folder with slim q1.pt..q4.pt from slim_checkpoint.py: continue the
+#      committed models/codec/qN weights with a fresh optimizer and a 300-iteration warm-up).
+# Session 3 trained from scratch with the defaults; session 4 continued those checkpoints with
+#   INIT=.codec-init BATCH=32 LR=2e-4 DECAY=0.45 MINUTES=21
 set -u
 MINUTES=${MINUTES:-22}
+BATCH=${BATCH:-16}
+LR=${LR:-3e-4}
+DECAY=${DECAY:-0.55}
+INIT=${INIT:-}
 CK=${CK:-/tmp/codec-ck}
 PACK=${PACK:-.codecpack}
 LAMBDAS=(0 0.0035 0.0067 0.013 0.025)
@@ -15,9 +24,10 @@ start)
   mkdir -p "$CK"
   nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
   for q in 1 2 3 4; do
+    init=(); if [ -n "$INIT" ]; then init=(--init "$INIT/q$q.pt" --init-onnx "models/codec/q$q" --warmup 300); fi
     PYTHONUNBUFFERED=1 setsid nohup python3 scripts/codec/train.py --images "$PACK" --device cuda \
-      --crop 256 --batch 16 --lambda ${LAMBDAS[$q]} --minutes "$MINUTES" --lr 3e-4 --lr-final 1e-5 \
-      --decay-start 0.55 --N 64 --M 128 --clip 4 --seed $q --log-every 500 --save-minutes 2 \
+      --crop 256 --batch "$BATCH" --lambda ${LAMBDAS[$q]} --minutes "$MINUTES" --lr "$LR" --lr-final 1e-5 \
+      --decay-start "$DECAY" "${init[@]}" --N 64 --M 128 --clip 4 --seed $q --log-every 500 --save-minutes 2 \
       --no-opt-state --threads 3 --out "$CK/q$q.pt" > "$CK/q$q.log" 2>&1 < /dev/null &
   done
   sleep 60; tail -n 2 "$CK"/q*.log ;;

@@ -141,6 +141,10 @@ def main():
                     help='leave the optimizer states out of the checkpoint (3x smaller; --init still works)')
     ap.add_argument('--out', required=True, help='checkpoint to write (.pt; keep it outside the repo)')
     ap.add_argument('--init', help='start from this checkpoint\'s weights (fresh optimizer)')
+    ap.add_argument('--init-onnx', metavar='QDIR',
+                    help='with --init: take the transform weights from the exported ONNX files in QDIR '
+                         '(models/codec/qN); the --init checkpoint then needs only the entropy bottleneck '
+                         '(scripts/codec/slim_checkpoint.py), which keeps what travels to a GPU machine small')
     ap.add_argument('--resume', help='continue this checkpoint (weights, optimizers, counters)')
     ap.add_argument('--N', type=int, default=64, help='channels of the transforms and of z')
     ap.add_argument('--M', type=int, default=128, help='channels of y')
@@ -148,6 +152,8 @@ def main():
     ap.add_argument('--lr', type=float, default=3e-4, help='Adam learning rate (main parameters)')
     ap.add_argument('--lr-final', type=float, default=None,
                     help='if set, the lr decays linearly (in time) to this value by the end of the budget')
+    ap.add_argument('--warmup', type=int, default=0,
+                    help='iterations of linear lr warm-up at the start of this run (use with --init)')
     ap.add_argument('--aux-lr', type=float, default=1e-3, help='Adam lr for the prior quantiles (aux loss)')
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--threads', type=int, default=2)
@@ -180,6 +186,14 @@ def main():
     elapsed_before = 0.0
     if args.resume:
         model, ck = load_checkpoint(args.resume)
+    elif args.init and args.init_onnx:
+        from eval_float import load_exported
+        model, _, _ = load_exported(args.init_onnx)
+        ck = torch.load(args.init, map_location='cpu')
+        res = model.load_state_dict(ck['model'], strict=False)
+        assert not res.unexpected_keys, res.unexpected_keys
+        assert all(k.split('.')[0] in ('g_a', 'g_s', 'h_a', 'h_s') for k in res.missing_keys), res.missing_keys
+        history = ck.get('history', [])
     elif args.init:
         model, ck = load_checkpoint(args.init)
         history = ck.get('history', [])
@@ -228,16 +242,22 @@ def main():
     n_train = len(train)
     elapsed = elapsed_before
     run_start_elapsed = elapsed_before
+    it_start = it
     while True:
         elapsed = elapsed_before + (time.time() - t0)
         run_elapsed = time.time() - t0
         if run_elapsed >= budget or (args.max_iters and it >= args.max_iters):
             break
+        lr_now = args.lr
         if args.lr_final is not None:
             frac = min(1.0, run_elapsed / budget)
             frac = max(0.0, (frac - args.decay_start) / max(1e-9, 1.0 - args.decay_start))
-            for g in opt.param_groups:
-                g['lr'] = args.lr + (args.lr_final - args.lr) * frac
+            lr_now = args.lr + (args.lr_final - args.lr) * frac
+        if args.warmup and it - it_start < args.warmup:
+            # a fresh Adam's first steps move every weight by ~lr: ramp up when continuing a model
+            lr_now *= (it - it_start + 1) / args.warmup
+        for g in opt.param_groups:
+            g['lr'] = lr_now
         if args.images:
             xb = sample_crops(train, args.batch, args.crop, rng)
         else:
