@@ -17,26 +17,7 @@ export type IndexMap = (inShapes: readonly Shape[], outShape: Shape) => Int32Arr
  */
 export function prepareGather(node: NodeRef, io: NodeIO, indexMap: IndexMap, constant: number | readonly number[] = 0): PreparedKernel {
   const rq = prepareRequant(node, formatAt(node, io, 0), io.outFormat);
-  if (typeof constant !== 'number') {
-    const fills = Int32Array.from(constant, (c) => requant(rq, c));
-    return {
-      acc: rq.acc,
-      bind: (inShapes, outShape) => {
-        const map = indexMap(inShapes, outShape);
-        return {
-          acc: rq.acc,
-          run: (inputs, out) => {
-            const x = inputAt(node, inputs, 0);
-            for (let i = 0; i < out.length; i++) {
-              const j = map[i]!;
-              out[i] = j < 0 ? fills[-1 - j]! : requant(rq, x[j]!);
-            }
-          },
-        };
-      },
-    };
-  }
-  const fill = requant(rq, constant);
+  const fills = Int32Array.from(typeof constant === 'number' ? [constant] : constant, (c) => requant(rq, c));
   return {
     acc: rq.acc,
     bind: (inShapes, outShape) => {
@@ -47,7 +28,7 @@ export function prepareGather(node: NodeRef, io: NodeIO, indexMap: IndexMap, con
           const x = inputAt(node, inputs, 0);
           for (let i = 0; i < out.length; i++) {
             const j = map[i]!;
-            out[i] = j < 0 ? fill : requant(rq, x[j]!);
+            out[i] = j < 0 ? fills[-1 - j]! : requant(rq, x[j]!);
           }
         },
       };
