@@ -12,6 +12,7 @@ import type { QFormat } from '../fixed/format.js';
 import type { Dim } from '../ir/graph.js';
 import type { AutoPad, Pads4, Pair } from '../ir/ops.js';
 import { windowGeometry } from '../ir/padding.js';
+import { padChannelsProblem } from '../ir/shape.js';
 import type { FxpError } from '../errors.js';
 import { OnnxType, type OnnxAttr, type OnnxWriter } from './onnx-qdq-writer.js';
 
@@ -164,11 +165,9 @@ const pad: Emit<'Pad'> = (n, ctx) => {
   }
   const shape = ctx.shape(n.inputs[0]!);
   const c = a.channelValues.length;
-  if (a.mode !== 'constant') throw ctx.error(`channelValues need mode 'constant', got '${a.mode}'`);
   // A channel dim that is not static ('?') was checked by the engine's shape rules.
-  if (shape.length < 2 || (typeof shape[1] === 'number' && shape[1] !== c) || a.pads[1] !== 0 || a.pads[1 + shape.length] !== 0) {
-    throw ctx.error(`channelValues has ${c} values for the input [${shape.join(', ')}] (one per channel of dim 1, not padded)`);
-  }
+  const problem = padChannelsProblem(a, shape);
+  if (problem !== undefined) throw ctx.error(problem);
   const p = ctx.floats('pad_channel_values', [1, c, ...new Array<number>(shape.length - 2).fill(1)], a.channelValues.map((v) => v * pow2(-fi.fl)));
   const shifted = ctx.w.node('Sub', [x0(n, ctx), p], ctx.hint('pad_sub'));
   const padded = ctx.w.node('Pad', [shifted, pads], ctx.hint('pad'), { mode: 'constant' });

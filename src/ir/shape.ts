@@ -19,6 +19,21 @@ function fmt(s: Shape): string {
   return `[${s.join(', ')}]`;
 }
 
+/**
+ * Why a Pad's channelValues do not fit its input, or undefined when they do (or it
+ * has none): the one rule the float kernel, the integer engine and both exports
+ * apply. A channel dim that is not a number (an ONNX export's '?') is not counted.
+ */
+export function padChannelsProblem(attrs: Pick<NodeOf<'Pad'>['attrs'], 'channelValues' | 'mode' | 'pads'>, x: readonly Dim[]): string | undefined {
+  const { channelValues: cv, mode, pads } = attrs;
+  if (cv === undefined) return undefined;
+  if (mode !== 'constant') return `channelValues need mode 'constant', got '${mode}'`;
+  if (x.length < 2) return `channelValues need an input of rank >= 2 (channels on dim 1), got [${x.join(', ')}]`;
+  if (pads[1] !== 0 || pads[1 + x.length] !== 0) return `channelValues need zero pads on dim 1 (channels), got pads [${pads.join(', ')}]`;
+  if (typeof x[1] === 'number' && cv.length !== x[1]) return `channelValues has ${cv.length} values, the input [${x.join(', ')}] has ${x[1]} channels`;
+  return undefined;
+}
+
 function need(node: Node, s: Shape | undefined, rank: number, what: string): Shape {
   if (s === undefined) fail(node, `missing ${what}`);
   if (s.length !== rank) fail(node, `${what} must have rank ${rank}, got ${fmt(s)}`);
@@ -189,13 +204,8 @@ const SHAPE_FNS = {
     if (node.attrs.mode === 'reflect' && x.some((d, i) => pads[i]! >= d || pads[i + x.length]! >= d)) {
       fail(node, `reflect pads ${fmt(pads)} must be smaller than the input dims ${fmt(x)}`);
     }
-    const cv = node.attrs.channelValues;
-    if (cv !== undefined) {
-      if (node.attrs.mode !== 'constant') fail(node, `channelValues need mode 'constant', got '${node.attrs.mode}'`);
-      if (x.length < 2) fail(node, `channelValues need an input of rank >= 2 (channels on dim 1), got ${fmt(x)}`);
-      if (pads[1] !== 0 || pads[1 + x.length] !== 0) fail(node, `channelValues need zero pads on dim 1 (channels), got pads ${fmt(pads)}`);
-      if (cv.length !== x[1]) fail(node, `channelValues has ${cv.length} values, the input ${fmt(x)} has ${x[1]} channels`);
-    }
+    const problem = padChannelsProblem(node.attrs, x);
+    if (problem !== undefined) fail(node, problem);
     return out;
   },
   DepthToSpace: (node, inputs) => {

@@ -16,6 +16,7 @@
  * gather whose fill is per channel (fills[c] = requant(channelValues[c])).
  */
 import { padSourceIndex } from '../../engine/geometry.js';
+import { padChannelsProblem } from '../../ir/shape.js';
 import { nodeError } from '../../engine/kernels/ref/kernel.js';
 import { prepareRequant, requant } from '../../engine/kernels/ref/output-stage.js';
 import { resizeDimMaps } from '../../engine/kernels/ref/resize.js';
@@ -76,10 +77,8 @@ export const emitPad: NodeEmitter<'Pad'> = (e) => {
   if (!Number.isSafeInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) throw nodeError(e.node, `pad value ${value} is not an int32 integer`);
   const cv = e.node.attrs.channelValues;
   if (cv === undefined) return emitGather(e, e.outShape, tables, value);
-  // The engine's bind (padRef) has checked mode, ranges and one value per unpadded channel.
-  if (mode !== 'constant' || inShape.length < 2 || cv.length !== inShape[1] || e.outShape[1] !== inShape[1]) {
-    throw nodeError(e.node, `channelValues (${cv.length} values) need mode 'constant' and an unpadded channel dim 1 of [${inShape.join(', ')}]`);
-  }
+  const problem = padChannelsProblem(e.node.attrs, inShape);
+  if (problem !== undefined) throw nodeError(e.node, problem);
   return emitGather(e, e.outShape, tables, cv);
 };
 

@@ -124,14 +124,14 @@ export function concatKernel(xt: CStorage, yt: CStorage): CKernel {
   };
 }
 
-/** gather.ts: y[i] = offset(i) < 0 ? fill : requant(x[offset(i)]). */
-export function gatherKernel(xt: CStorage, yt: CStorage): CKernel {
-  const fn = kernelName('fx_gather', [xt, yt]);
+/** A gather walk (gather.ts) over struct type `struct`; `fill` is the C expression for element i = r * inner + j with no source. */
+function gatherWalk(base: string, struct: string, fill: string, xt: CStorage, yt: CStorage): CKernel {
+  const fn = kernelName(base, [xt, yt]);
   return {
     name: fn,
     snippet: {
       deps: [TYPES, 'fx_requant', 'fx_row_offset'],
-      text: `static void ${fn}(const fx_gather_t *p, const ${xt} *x, ${yt} *y) {
+      text: `static void ${fn}(const ${struct} *p, const ${xt} *x, ${yt} *y) {
   const int32_t rows = fx_rows(&p->out), inner = p->out.dims[p->out.rank - 1];
   const int32_t *last = fx_last_table(&p->out, p->off);
   int32_t r, j;
@@ -139,7 +139,7 @@ export function gatherKernel(xt: CStorage, yt: CStorage): CKernel {
     const int32_t base = fx_row_offset(&p->out, p->off, r);
     for (j = 0; j < inner; j++) {
       const int32_t v = last[j];
-      y[r * inner + j] = (${yt})(base < 0 || v < 0 ? p->fill : fx_requant(&p->rq, x[base + v]));
+      y[r * inner + j] = (${yt})(base < 0 || v < 0 ? ${fill} : fx_requant(&p->rq, x[base + v]));
     }
   }
 }
@@ -148,28 +148,14 @@ export function gatherKernel(xt: CStorage, yt: CStorage): CKernel {
   };
 }
 
+/** gather.ts: y[i] = offset(i) < 0 ? fill : requant(x[offset(i)]). */
+export function gatherKernel(xt: CStorage, yt: CStorage): CKernel {
+  return gatherWalk('fx_gather', 'fx_gather_t', 'p->fill', xt, yt);
+}
+
 /** pad.ts with channelValues: gather.ts with fill fills[channel of i] (already requantized). */
 export function padChannelsKernel(xt: CStorage, yt: CStorage): CKernel {
-  const fn = kernelName('fx_pad_channels', [xt, yt]);
-  return {
-    name: fn,
-    snippet: {
-      deps: [TYPES, 'fx_requant', 'fx_row_offset'],
-      text: `static void ${fn}(const fx_pad_channels_t *p, const ${xt} *x, ${yt} *y) {
-  const int32_t rows = fx_rows(&p->out), inner = p->out.dims[p->out.rank - 1];
-  const int32_t *last = fx_last_table(&p->out, p->off);
-  int32_t r, j;
-  for (r = 0; r < rows; r++) {
-    const int32_t base = fx_row_offset(&p->out, p->off, r);
-    for (j = 0; j < inner; j++) {
-      const int32_t v = last[j], i = r * inner + j;
-      y[i] = (${yt})(base < 0 || v < 0 ? p->fills[(i / p->fill_stride) % p->fill_count] : fx_requant(&p->rq, x[base + v]));
-    }
-  }
-}
-`,
-    },
-  };
+  return gatherWalk('fx_pad_channels', 'fx_pad_channels_t', 'p->fills[((r * inner + j) / p->fill_stride) % p->fill_count]', xt, yt);
 }
 
 export type TableCType = 'int8_t' | 'uint8_t' | 'int16_t' | 'uint16_t' | 'int32_t';

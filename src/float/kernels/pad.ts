@@ -7,15 +7,15 @@
  */
 import { stridesOf, tensor, type Tensor } from '../../tensor.js';
 import { padSourceIndex } from '../../ir/padding.js';
+import { padChannelsProblem } from '../../ir/shape.js';
 import { input, kernelError, type FloatKernel } from '../kernel.js';
 
 export const preparePad: FloatKernel<'Pad'> = (node) => (inputs, outShape): Tensor => {
   const x = input(node, inputs, 0);
   const { pads, mode, value, channelValues: cv } = node.attrs;
   const r = x.shape.length;
-  if (cv !== undefined && (mode !== 'constant' || r < 2 || cv.length !== x.shape[1] || outShape[1] !== x.shape[1])) {
-    throw kernelError(node, `channelValues (${cv.length} values) need mode 'constant' and an unpadded channel dim 1 of the input [${x.shape.join(', ')}]`);
-  }
+  const problem = padChannelsProblem(node.attrs, x.shape);
+  if (problem !== undefined) throw kernelError(node, problem);
   const maps = outShape.map((d, k) => Int32Array.from({ length: d }, (_, o) => padSourceIndex(o, pads[k]!, x.shape[k]!, mode)));
   const inStrides = stridesOf(x.shape);
   const out = tensor(outShape);

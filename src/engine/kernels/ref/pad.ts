@@ -7,6 +7,7 @@
  */
 import { stridesOf, sizeOf } from '../../../tensor.js';
 import { padSourceIndex } from '../../geometry.js';
+import { padChannelsProblem } from '../../../ir/shape.js';
 import { qRange } from '../../../fixed/format.js';
 import { formatAt, nodeError, type RefKernel } from './kernel.js';
 import { prepareGather } from './gather.js';
@@ -46,6 +47,7 @@ export const padRef: RefKernel<'Pad'> = (node, io) => {
   const { qmin, qmax } = qRange(formatAt(node, io, 0));
   if (!Number.isSafeInteger(value) || value < qmin || value > qmax) throw nodeError(node, `pad value ${value} must be an integer in the input format [${qmin}, ${qmax}]`);
   if (channelValues === undefined) return prepareGather(node, io, (inShapes, outShape) => padMap(inShapes[0] ?? [], outShape, pads, mode), value);
+  // Refused when the kernel is built; the shape-dependent rest when it is bound.
   if (mode !== 'constant') throw nodeError(node, `channelValues need mode 'constant', got '${mode}'`);
   channelValues.forEach((v, c) => {
     if (!Number.isSafeInteger(v) || v < qmin || v > qmax) throw nodeError(node, `pad channel value ${c} = ${v} must be an integer in the input format [${qmin}, ${qmax}]`);
@@ -55,9 +57,8 @@ export const padRef: RefKernel<'Pad'> = (node, io) => {
     io,
     (inShapes, outShape) => {
       const inShape = inShapes[0] ?? [];
-      if (inShape.length < 2 || inShape[1] !== channelValues.length || outShape[1] !== inShape[1]) {
-        throw nodeError(node, `channelValues has ${channelValues.length} values for the input [${inShape.join(', ')}] (one per channel of dim 1, not padded)`);
-      }
+      const problem = padChannelsProblem(node.attrs, inShape);
+      if (problem !== undefined) throw nodeError(node, problem);
       return padMap(inShape, outShape, pads, mode, true);
     },
     channelValues,
