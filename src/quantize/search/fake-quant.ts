@@ -79,11 +79,16 @@ export class FakeQuantNet {
     for (const n of g.nodes) if (n.op === 'Pad' && n.attrs.channelValues !== undefined) this.padSource.set(n.outputs[0]!, sourceOf(n.inputs[0]!));
   }
 
-  private inputFl(nodeIndex: number, config: Config, override: Override | undefined): number | undefined {
-    const src = this.inputSource[nodeIndex];
+  /** The format an input source gives under the configuration (undefined: none, or still float). */
+  private sourceFormat(src: InputSource, config: Config, override: Override | undefined): QFormat | undefined {
     if (src === undefined) return undefined;
-    if ('fixed' in src) return src.fixed.fl;
-    return formatAt(config, override, src.sid)?.fl;
+    if ('fixed' in src) return src.fixed;
+    const f = formatAt(config, override, src.sid);
+    return f === undefined ? undefined : qformatOf(this.space.structures[src.sid]!, f);
+  }
+
+  private inputFl(nodeIndex: number, config: Config, override: Override | undefined): number | undefined {
+    return this.sourceFormat(this.inputSource[nodeIndex], config, override)?.fl;
   }
 
   /**
@@ -177,11 +182,7 @@ export class FakeQuantNet {
    * same to them and leaves the (already quantized) copied elements unchanged.
    */
   private padFormat(id: number, config: Config, override: Override | undefined): QFormat | undefined {
-    const src = this.padSource.get(id);
-    if (src === undefined) return undefined;
-    if ('fixed' in src) return src.fixed;
-    const f = formatAt(config, override, src.sid);
-    return f === undefined ? undefined : qformatOf(this.space.structures[src.sid]!, f);
+    return this.sourceFormat(this.padSource.get(id), config, override);
   }
 
   /** The executor transform: round each quantized node output to its format; `raw` stays unrounded. */
