@@ -176,6 +176,7 @@ function addSearchOptions(cmd: Command): Command {
     .option('--no-distill', 'skip the self-distillation step (bias correction and rounding choice)')
     .option('--no-float-eval', 'do not evaluate the float model on the evaluation data')
     .option('--input-shape <dims>', 'input shape for models with dynamic dims')
+    .option('--pixel-io', 'image models: fold the 1/255 input and 255 output scales into the first and last layers; input and output are 8-bit pixels (UQ8.0), not searched')
     .option('--report <file.html>', 'write an HTML report (per-layer formats, costs, plots)')
     .option('--json', 'machine-readable output');
 }

@@ -92,7 +92,8 @@ export async function adaptActivationRanges(
   return { graph, stats: again, forced: formats, rescaled: formats.size };
 }
 
-function scaleMeta(scales: IoScales): Record<string, string> {
+/** The .fxp meta entries that tell runners a model's I/O scales (engine/io.ts). */
+export function scaleMeta(scales: IoScales): Record<string, string> {
   return scales.inputScale === 1 && scales.outputScale === 1 ? {} : { inputScale: String(scales.inputScale), outputScale: String(scales.outputScale) };
 }
 

@@ -18,7 +18,7 @@ import { lower } from '../../src/quantize/lower.js';
 import { calibrateOn } from '../../src/quantize/pipeline.js';
 import { FakeQuantNet, fakeQuant } from '../../src/quantize/search/fake-quant.js';
 import { lowerOne } from '../../src/quantize/search/lowering.js';
-import { Scorer } from '../../src/quantize/search/scorer.js';
+import { Scorer, activeSample } from '../../src/quantize/search/scorer.js';
 import { loadSearchSet, type SearchSet } from '../../src/quantize/search/set.js';
 import { searchSpace, toAssignment, uniformConfig, type SearchSpace } from '../../src/quantize/search/space.js';
 
@@ -114,4 +114,26 @@ test('the fake-quant network follows the integer engine', async () => {
   for (let i = 0; i < sim.data.length; i++) diff = Math.max(diff, Math.abs(sim.data[i]! - eng.data[i]!));
   assert.ok(same >= 99, `top-1 agreement ${same}/100`);
   assert.ok(diff < 0.02, `largest probability difference ${diff}`);
+});
+
+test('the active sample takes the smallest margins whole and stands for every image once', () => {
+  for (const [total, keep] of [
+    [1000, 100],
+    [1000, 101],
+    [37, 10],
+    [10, 1],
+    [10, 10],
+    [10, 50],
+  ] as const) {
+    const s = activeSample(total, keep);
+    assert.equal(s.length, Math.min(total, keep), `${total}/${keep}`);
+    const idx = s.map((x) => x.index);
+    assert.deepEqual(idx, [...new Set(idx)].sort((a, b) => a - b), `${total}/${keep}: distinct, in margin order`);
+    assert.ok(idx.every((i) => i >= 0 && i < total));
+    const low = keep >= total ? total : Math.floor(keep / 2);
+    assert.deepEqual(idx.slice(0, low), Array.from({ length: low }, (_, i) => i), `${total}/${keep}: the lowest margins whole`);
+    assert.ok(s.slice(0, low).every((x) => x.weight === 1));
+    const stood = s.reduce((a, x) => a + x.weight, 0);
+    assert.ok(Math.abs(stood - total) < 1e-9, `${total}/${keep}: stands for ${stood}`);
+  }
 });

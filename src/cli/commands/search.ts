@@ -16,7 +16,7 @@ import { listImages } from '../../data/images.js';
 import { writeFxp, fxpSizeReport } from '../../export/fxp-file.js';
 import type { Graph } from '../../ir/graph.js';
 import { concreteInputShapes } from '../../ir/shape.js';
-import { calibrateOn } from '../../quantize/pipeline.js';
+import { calibrateOn, quantizableGraph, scaleMeta } from '../../quantize/pipeline.js';
 import { costOf } from '../../quantize/cost.js';
 import { lower } from '../../quantize/lower.js';
 import { cropPairSet } from '../../quantize/search/crop-pairs.js';
@@ -49,6 +49,7 @@ export interface SearchCliOptions extends CalibOptions, Omit<EvalCliOptions, 'js
   /** Evaluate the float model on the evaluation data too (default true; --no-float-eval). */
   floatEval?: boolean;
   inputShape?: string;
+  pixelIo?: boolean;
   report?: string;
   json?: boolean;
 }
@@ -155,16 +156,18 @@ export async function runSearchCommand(modelPath: string, opts: SearchCliOptions
   const data = openDataset(model, { ...opts, json: false });
   const inputShapes = await referenceShape(model.graph, data, opts.inputShape);
   so = { ...so, inputShapes };
+  const { graph, scales } = quantizableGraph(model.graph, opts.pixelIo === true);
+  so = { ...so, scales };
   const calib = await calibrationDataset(model, opts);
   const calBar = progressBar('calibrate', calib.length);
-  const stats = await calibrateOn(model.graph, calib, { onProgress: (d) => calBar.update(d) });
+  const stats = await calibrateOn(graph, calib, { onProgress: (d) => calBar.update(d), inputScale: scales.inputScale });
   calBar.stop();
   const searchData = await searchDataset(model, opts);
   const set = await loadSearchSet(searchData, 25);
-  const outcome = await runSearch(model.graph, stats, set, so);
+  const outcome = await runSearch(graph, stats, set, so);
   progress.stop();
   const fx = lower(outcome.graph, outcome.assignment, {
-    meta: { source: modelPath, strategy: outcome.strategy, metric: outcome.metric, budget: String(outcome.budget), search: `${set.name}, ${set.count} inputs` },
+    meta: { source: modelPath, strategy: outcome.strategy, metric: outcome.metric, budget: String(outcome.budget), search: `${set.name}, ${set.count} inputs`, ...scaleMeta(scales) },
   });
   await writeFxp(opts.output, fx);
   const metric: IntMetric = opts.targets !== undefined ? 'psnr' : 'top1';

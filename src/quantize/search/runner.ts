@@ -6,6 +6,7 @@
  * calling thread; a chunk's sums depend only on the chunk, the configuration
  * and the position, never on which thread computed them.
  */
+import { toEngineDomain } from '../../engine/io.js';
 import { FxpError } from '../../errors.js';
 import type { Uint8Image } from '../../data/images.js';
 import { createFloatExecutor, type FloatExecutor } from '../../float/executor.js';
@@ -165,10 +166,21 @@ export class ShardRunner {
     return e;
   }
 
-  /** The float network's output on each chunk (no quantization anywhere). */
+  /** The float network's output on each chunk (no quantization anywhere), in the user's domain. */
   floatOutputs(chunks: readonly ChunkInput[]): Tensor[] {
     const e = this.exec(0, this.g.nodes.length);
-    return chunks.map((c) => e.run([c.input]).outputs[0]!);
+    return chunks.map((c) => this.toUser(e.run([this.toEngine(c.input)]).outputs[0]!));
+  }
+
+  /** A chunk's input as the graph reads it (pixel I/O: times the input scale, engine/io.ts). */
+  private toEngine(t: Tensor): Tensor {
+    return toEngineDomain(t, this.space.scales);
+  }
+
+  /** The graph's output as metrics read it (pixel I/O: divided by the output scale). */
+  private toUser(t: Tensor): Tensor {
+    const s = this.space.scales.outputScale;
+    return s === 1 ? t : { shape: t.shape, data: Float32Array.from(t.data, (v) => v / s) };
   }
 
   /** Takes ownership of chunks that carry their float outputs; drops any held before. */
@@ -178,10 +190,11 @@ export class ShardRunner {
     for (const c of chunks) {
       if (c.ref === undefined) throw new FxpError('internal: chunk loaded without its float output');
       const quantInput = new Map<number, Tensor>();
-      const rawInput = new Map<number, Tensor>(this.g.inputs.map((id) => [id, c.input]));
+      const input = this.toEngine(c.input);
+      const rawInput = new Map<number, Tensor>(this.g.inputs.map((id) => [id, input]));
       this.g.inputs.forEach((id) => {
         const f = this.space.fixedActivations.get(id);
-        quantInput.set(id, f === undefined ? c.input : { shape: c.input.shape, data: fakeQuant(c.input.data, f) });
+        quantInput.set(id, f === undefined ? input : { shape: input.shape, data: fakeQuant(input.data, f) });
       });
       const refPsnr = this.init.metric === 'psnr' && c.targets !== undefined ? imagePsnrs(c.ref, c.targets) : undefined;
       this.chunks.set(c.id, { rawInput, quantInput, ref: { labels: c.labels, targets: c.targets, ref: c.ref, refPsnr, weights: c.weights }, cache: undefined });
@@ -243,7 +256,7 @@ export class ShardRunner {
         this.live[entry.pos]!.map((v) => values.get(v)!),
         { given, transform },
       ).outputs[0]!;
-      return chunkSums(this.init.metric, out, chunk.ref, this.init.isProb);
+      return chunkSums(this.init.metric, this.toUser(out), chunk.ref, this.init.isProb);
     });
   }
 }

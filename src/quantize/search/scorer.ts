@@ -46,9 +46,10 @@ export interface ScorerOptions {
   /** Images per chunk (default 25). */
   readonly chunkSize?: number;
   /**
-   * Classifiers: score only this many images of the set (default: all), an
-   * evenly spaced sample over the float margins, each standing for its share of
-   * the set; drops stay normalized over the whole set.
+   * Classifiers: score only this many images of the set (default: all): the
+   * half with the smallest float margins, and the other half evenly spaced over
+   * the rest, each standing for its share of them (`activeSample`); drops stay
+   * normalized over the whole set.
    */
   readonly active?: number;
   /** Classifiers: standard errors a confident early stop needs (default 2; 0 disables). */
@@ -302,8 +303,8 @@ function floatRight(ref: Tensor, r: number, labels: Int32Array | undefined): boo
 
 /**
  * Regroups classifier images into chunks: sorted by float margin, the `keep`
- * of them evenly spaced over the margins (each standing for total/keep images),
- * dealt to the chunks in turn, so every prefix of chunks spreads over all
+ * of them chosen by `activeSample` (with the images each stands for), dealt to
+ * the chunks in turn, so every prefix of chunks spreads over all
  * margins. 'top1' keeps only images the float network gets right: a wrong one
  * can only turn right, so leaving it out over-estimates the drop.
  */
@@ -319,12 +320,9 @@ function reorder(chunks: readonly ChunkInput[], metric: SearchMetric, isProb: bo
   }
   if (items.length === 0) throw new FxpError('the float network gets no image of the search set right');
   items.sort((a, b) => a.key - b.key || a.index - b.index);
-  const total = items.length;
-  const k = Math.min(total, Math.max(1, keep));
-  const chosen = Array.from({ length: k }, (_, i) => items[Math.floor(((i + 0.5) * total) / k)]!);
-  const nChunks = Math.ceil(k / size);
+  const chosen = activeSample(items.length, keep).map(({ index, weight }) => ({ ...items[index]!, weight }));
+  const nChunks = Math.ceil(chosen.length / size);
   const first = chunks[0]!;
-  const weight = total / k;
   return Array.from({ length: nChunks }, (_, id) => {
     const part = chosen.filter((_, i) => i % nChunks === id);
     const labels = part.every((p) => p.label !== undefined) ? Int32Array.from(part, (p) => p.label!) : undefined;
@@ -333,7 +331,30 @@ function reorder(chunks: readonly ChunkInput[], metric: SearchMetric, isProb: bo
       input: stack(part.map((p) => p.input), first.input.shape),
       labels,
       ref: stack(part.map((p) => p.ref), first.ref!.shape),
-      weights: new Float64Array(part.length).fill(weight),
+      weights: Float64Array.from(part, (p) => p.weight),
     };
   });
+}
+
+/**
+ * Which of `total` images sorted by float margin (smallest first) are scored,
+ * and how many images of the set each stands for, when only `keep` are: a
+ * stratified sample that spends half of it on the smallest margins, where
+ * quantization changes predictions, and spreads the other half evenly over the
+ * rest. The lowest `keep/2` images are all taken (each stands for itself), the
+ * others are evenly spaced over the remaining margins (each stands for its
+ * share of them). Every image of the set is stood for exactly once, so weighted
+ * sums estimate the whole set's; a budget's resolution is one changed
+ * prediction of the whole set among the low margins, not total/keep of them.
+ */
+export function activeSample(total: number, keep: number): { index: number; weight: number }[] {
+  const k = Math.min(total, Math.max(1, keep));
+  if (k === total) return Array.from({ length: total }, (_, index) => ({ index, weight: 1 }));
+  const low = Math.floor(k / 2);
+  const spread = k - low;
+  const rest = total - low;
+  return [
+    ...Array.from({ length: low }, (_, index) => ({ index, weight: 1 })),
+    ...Array.from({ length: spread }, (_, i) => ({ index: low + Math.floor(((i + 0.5) * rest) / spread), weight: rest / spread })),
+  ];
 }

@@ -10,7 +10,9 @@
  * magnitude bit at the same word length.
  *
  * Not searched, fixed formats:
- *   - graph inputs: `inputBits` (default 8) from their calibrated maximum;
+ *   - graph inputs: `inputBits` (default 8) from their calibrated maximum; with
+ *     pixel I/O (`scales` not 1, src/passes/pixel-io.ts) inputs and outputs are
+ *     the pixel formats UQ(8,0), as `fxp quantize --pixel-io` gives them;
  *   - Softmax outputs: `probBits` (default 16) unsigned; coarser probabilities
  *     tie, and a tie's argmax is the first class, not the right one;
  *   - ChannelAffine (a BatchNormalization kept after a ReLU): scale at
@@ -21,6 +23,7 @@
  * fractional length of the channel and of the whole tensor at the same wl: the
  * search moves one clipping offset per layer, as Goyal's moves one F.
  */
+import type { IoScales } from '../../engine/io.js';
 import { FxpError } from '../../errors.js';
 import type { QFormat } from '../../fixed/format.js';
 import { producers, type Graph } from '../../ir/graph.js';
@@ -67,6 +70,8 @@ export interface SpaceOptions {
   readonly probBits?: number;
   readonly affineBits?: number;
   readonly affineBiasBits?: number;
+  /** The graph's I/O scales (pixel I/O folded in: 255 and 255); default 1 and 1. */
+  readonly scales?: IoScales;
 }
 
 export interface SearchSpace {
@@ -82,6 +87,8 @@ export interface SearchSpace {
   readonly fixedLayers: ReadonlyMap<string, LayerAssignment>;
   /** Calibration statistics of each activation structure, by value id. */
   readonly stats: ReadonlyMap<number, TensorStats>;
+  /** I/O scales: the scorer feeds inputs times inputScale and reads outputs divided by outputScale. */
+  readonly scales: IoScales;
   /** Multiply-accumulates per sample of each node (at the space's input shapes). */
   readonly macs: readonly number[];
   /** Per node: the activation structure its first input's format comes from (through format-preserving ops), if any. */
@@ -108,7 +115,9 @@ export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, o
     if (s === undefined) throw new FxpError(`no calibration statistics for tensor '${g.values[id]?.name ?? id}'`);
     return s;
   };
-  for (const id of g.inputs) fixedActivations.set(id, chooseFormat(statsOf(id), opts.inputBits ?? 8, 'max'));
+  const scales = opts.scales ?? { inputScale: 1, outputScale: 1 };
+  const pixel = isPixelIo(scales);
+  for (const id of g.inputs) fixedActivations.set(id, pixel ? PIXEL_FORMAT : chooseFormat(statsOf(id), opts.inputBits ?? 8, 'max'));
   g.nodes.forEach((node, nodeIndex) => {
     if (isParamOp(node.op)) {
       const wId = node.inputs[1]!;
@@ -152,6 +161,10 @@ export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, o
       fixedActivations.set(out, chooseFormat(s, opts.probBits ?? 16, 'max'));
       return;
     }
+    if (pixel && g.outputs.includes(out)) {
+      fixedActivations.set(out, PIXEL_FORMAT);
+      return;
+    }
     const count = sizeOf(shapes[out]!);
     activationOf.set(out, structures.length);
     actStats.set(out, s);
@@ -170,7 +183,14 @@ export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, o
     }
   });
   const macs = layerStats(g, shapes).map((l) => l.macs);
-  return { graph: g, structures, granularity, activationOf, paramsOf, fixedActivations, fixedLayers, stats: actStats, macs, inputStructure };
+  return { graph: g, structures, granularity, activationOf, paramsOf, fixedActivations, fixedLayers, stats: actStats, scales, macs, inputStructure };
+}
+
+/** Pixel I/O: raw pixels in, pixels out, 8-bit unsigned integers. */
+export const PIXEL_FORMAT: QFormat = { signed: false, wl: 8, fl: 0 };
+
+export function isPixelIo(scales: IoScales): boolean {
+  return scales.inputScale !== 1 || scales.outputScale !== 1;
 }
 
 /** Goyal's no-clipping starting point: F = wl - 1 - ceil(log2 max|x|) (signed), wl - ceil(...) unsigned. */
