@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Batch, Dataset } from '../../src/data/dataset.js';
 import type { Uint8Image } from '../../src/data/images.js';
 import { createEngine } from '../../src/engine/runtime.js';
 import { runFloatIO } from '../../src/engine/io.js';
@@ -16,6 +17,7 @@ import { calibrate } from '../../src/quantize/calibrate.js';
 import { lower } from '../../src/quantize/lower.js';
 import { scaleMeta } from '../../src/quantize/pipeline.js';
 import { runSearch } from '../../src/quantize/search/index.js';
+import { evaluateParallel } from '../../src/quantize/search/parallel-eval.js';
 import { imagePsnrs } from '../../src/quantize/search/metric.js';
 import type { SearchSet } from '../../src/quantize/search/set.js';
 import { searchSpace } from '../../src/quantize/search/space.js';
@@ -79,4 +81,14 @@ test('a pixel-I/O search keeps 8-bit pixel input and output and its PSNR is the 
   const engine = mean(fixed);
   assert.ok(Math.abs(floatPsnr - r.searchDrop - engine) < 0.05, `float ${floatPsnr} - search drop ${r.searchDrop} vs integer engine ${engine}`);
   assert.ok(r.searchDrop <= 0.5 + 1e-9, `within the budget (${r.searchDrop})`);
+  // The search command's evaluation (worker threads) applies the same I/O scales.
+  const data: Dataset = {
+    name: 'pixels',
+    length: N,
+    async *batches(): AsyncGenerator<Batch> {
+      yield { input, targets, names: targets.map((_, i) => `img${i}`) };
+    },
+  };
+  const ev = await evaluateParallel({ kind: 'fixed', fx }, data, { metric: 'psnr', batchSize: N, threads: 1 });
+  assert.equal(ev.value, engine);
 });

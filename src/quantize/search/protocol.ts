@@ -5,7 +5,8 @@
  */
 import { FxpError } from '../../errors.js';
 import type { FxGraph } from '../../engine/fx-graph.js';
-import { createEngine, dequantize } from '../../engine/runtime.js';
+import { runFloatIO } from '../../engine/io.js';
+import { createEngine } from '../../engine/runtime.js';
 import { createFloatExecutor } from '../../float/executor.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Tensor } from '../../tensor.js';
@@ -58,7 +59,8 @@ export class ShardHost {
       const m = req.model;
       if (m.kind === 'fixed') {
         const e = createEngine(m.fx);
-        this.engine = (x) => dequantize(e.run([x]).outputs[0]!);
+        // Honours the model's I/O scales (pixel I/O: pixels in, pixels out).
+        this.engine = (x) => runFloatIO(e, x);
       } else {
         const e = createFloatExecutor(m.graph);
         this.engine = (x) => e.run([x]).outputs[0]!;
