@@ -58,7 +58,8 @@ export class ShardHost {
     if (req.type === 'engine') {
       const m = req.model;
       if (m.kind === 'fixed') {
-        const e = createEngine(m.fx);
+        // The WASM SIMD kernels are bit-exact with the reference kernels (tested), as in `fxp eval`; FXP_KERNELS=ref forces the reference.
+        const e = createEngine(m.fx, { kernels: process.env.FXP_KERNELS === 'ref' ? 'ref' : 'auto' });
         // Honours the model's I/O scales (pixel I/O: pixels in, pixels out).
         this.engine = (x) => runFloatIO(e, x);
       } else {

@@ -146,7 +146,7 @@ export class Scorer {
       let norm = 0;
       for (const c of chunks) norm += normalizer(opts.metric, { labels: c.labels, targets: c.targets, ref: c.ref! }, isProb);
       const classifier = isClassMetric(opts.metric);
-      if (classifier) chunks = reorder(chunks, opts.metric, isProb, opts.chunkSize ?? 25, opts.active ?? Infinity);
+      if (classifier) chunks = reorder(chunks, isProb, opts.chunkSize ?? 25, opts.active ?? Infinity);
       await Promise.all(Array.from({ length: pool.size }, (_, s) => pool.call(s, { type: 'load', chunks: chunks.filter((c) => shardOf(c.id) === s) })));
       const slack = chunks.map((c) => chunkSlack(opts.metric, { labels: c.labels, ref: c.ref!, weights: c.weights }));
       const count = chunks.reduce((s, c) => s + (c.input.shape[0] ?? 0), 0);
@@ -304,7 +304,7 @@ export class Scorer {
  * fashion_seq_large with 1,000 of 10,000 training images: a 0.94% search drop
  * was a 0.34% test loss).
  */
-function reorder(chunks: readonly ChunkInput[], metric: SearchMetric, isProb: boolean, size: number, keep: number): ChunkInput[] {
+function reorder(chunks: readonly ChunkInput[], isProb: boolean, size: number, keep: number): ChunkInput[] {
   const items: { input: Float32Array; ref: Float32Array; label: number | undefined; key: number; index: number }[] = [];
   for (const c of chunks) {
     const n = c.input.shape[0] ?? 0;
