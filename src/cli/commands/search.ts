@@ -98,12 +98,16 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
   const metric = oneOf<SearchMetric>('metric', opts.metric ?? (classifier ? 'agree' : 'psnr'), SEARCH_METRICS);
   const defaultBudget = metric === 'psnr' ? 0.05 : metric === 'mse' ? 0.1 : 0.005;
   const budget = num('budget', opts.budget, (n) => n >= 0, 'a non-negative number') ?? defaultBudget;
+  const active = classifier ? int('active', opts.active, 1) : undefined;
+  if (active !== undefined && metric === 'top1') {
+    process.stderr.write("warning: --active with --metric top1: each image of the spread half stands for many, so one changed prediction moves the drop by that many (docs/search.md); 'agree' and 'soft' are smooth and suit --active better\n");
+  }
   return {
     strategy,
     metric,
     budget,
     threads: int('threads', opts.threads) ?? availableParallelism(),
-    active: classifier ? int('active', opts.active, 1) : undefined,
+    active,
     granularity: oneOf('granularity', opts.granularity, ['layer', 'channel'] as const),
     objective: oneOf<Objective>('objective', opts.objective, OBJECTIVES),
     passes: int('passes', opts.passes, 1),
@@ -131,7 +135,12 @@ export function searchProgress(): { onProgress: (p: SearchProgress) => void; sto
       else if (p.phase === 'distill') open('self-distillation', p.total).update(p.done, p.total);
       else if (p.phase === 'fxpqnet') open('search (fxpqnet rounds)', 40).update(p.round.round);
     },
-    stop: () => bar?.stop(),
+    // A new search after stop() (pareto's next budget) gets a new bar and clock.
+    stop: () => {
+      bar?.stop();
+      bar = undefined;
+      phase = '';
+    },
   };
 }
 

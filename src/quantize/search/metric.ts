@@ -5,10 +5,10 @@
  *           label-free estimate, the PSNR drop, or the output MSE;
  *   dropSq — the sum of squared image terms, for the scorer's confidence bounds;
  *   rank  — a smooth error for ranking candidates (FxP-QNet's cost per bit).
- * Every per-image term of 'kl', 'mse', 'soft' and 'agree' is >= 0, so a partial
- * sum bounds the final one from below; a 'top1' term is -1 only for an image the
- * float network gets wrong (`chunkSlack` counts what those could take back);
- * 'psnr' is not bounded.
+ * The scorer leaves out images the float network gets wrong for 'top1' (they
+ * could only turn right), so every per-image term of 'top1', 'kl' and 'mse' is
+ * >= 0, as are those of 'soft' and 'agree', and a partial sum bounds the final
+ * one from below; 'psnr' is not bounded.
  *
  * 'agree' (label-free): drop = sum max(0, p_f[top_f] - q[top_f]), normalized by
  *                   sum p_f[top_f]: how much probability the quantized network
@@ -246,18 +246,9 @@ export function normalizer(metric: SearchMetric, ref: ChunkRef, isProb: boolean)
   return n;
 }
 
-/**
- * How far a chunk could still lower the drop: 'psnr' is unbounded; in 'top1' each
- * image the float network gets wrong can turn right (a term of -weight); every
- * other term is >= 0.
- */
-export function chunkSlack(metric: SearchMetric, ref: ChunkRef): number {
-  if (metric === 'psnr') return Infinity;
-  if (metric !== 'top1' || ref.labels === undefined) return 0;
-  const { n, k } = rows(ref.ref);
-  let s = 0;
-  for (let r = 0; r < n; r++) if (argmaxRow(ref.ref, r, k) !== ref.labels[r]) s += ref.weights?.[r] ?? 1;
-  return s;
+/** How far a chunk could still lower the drop: 'psnr' is unbounded, every other term is >= 0. */
+export function chunkSlack(metric: SearchMetric): number {
+  return metric === 'psnr' ? Infinity : 0;
 }
 
 /** Float probability margin (top minus runner-up) of row r: the change a prediction needs to flip is at least half of it. */
