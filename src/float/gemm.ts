@@ -13,6 +13,8 @@
  * 4x4 measured fastest among 2x4..8x8 tiles in V8 (more accumulators spill).
  */
 
+import { gemmWasm } from './gemm-wasm.js';
+
 export const MR = 4;
 export const NR = 4;
 
@@ -74,11 +76,36 @@ export function packB(
 
 const edgeTile = new Float64Array(MR * NR);
 
+/** 'auto': the WASM kernel (gemm-wasm.ts, bit for bit the same) where it pays and is available; 'js': the TS loop only. */
+export type GemmMode = 'auto' | 'js';
+let mode: GemmMode = 'auto';
+
+/** Chooses the GEMM implementation (tests compare the two; results are identical). */
+export function setGemmMode(m: GemmMode): void {
+  mode = m;
+}
+
+/** Below this depth (or 64 outputs) copying the operands into WASM memory costs about what the WASM kernel saves (scratch measurements: 2.4x at k = 9, 1x at 10x1x64). */
+const WASM_MIN_K = 4;
+
 /**
  * C[cOff + i*ldc + j] += sum_p A(i, p) B(p, j) for i < m, j < n, with A packed by
  * packA at `ap[apOff]` and B packed by packB at `bp[bpOff]`, both with depth k.
+ * Per element the products are summed in p order in doubles and the sum is
+ * added to C and rounded to float once.
  */
 export function gemmPacked(
+  m: number, n: number, k: number,
+  ap: Float32Array, apOff: number,
+  bp: Float32Array, bpOff: number,
+  c: Float32Array, cOff: number, ldc: number,
+): void {
+  if (mode === 'auto' && k >= WASM_MIN_K && m * n >= 64 && gemmWasm(m, n, k, ap, apOff, packedASize(m, k), bp, bpOff, packedBSize(k, n), c, cOff, ldc)) return;
+  gemmPackedJs(m, n, k, ap, apOff, bp, bpOff, c, cOff, ldc);
+}
+
+/** gemmPacked's TS loop (the reference the WASM kernel is tested against). */
+export function gemmPackedJs(
   m: number, n: number, k: number,
   ap: Float32Array, apOff: number,
   bp: Float32Array, bpOff: number,
