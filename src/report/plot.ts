@@ -8,6 +8,8 @@ import * as vl from 'vega-lite';
 export interface Series {
   readonly name: string;
   readonly points: readonly (readonly [number, number])[];
+  /** Drawn thicker (e.g. a Pareto front over the points it is picked from, which it would otherwise hide under). */
+  readonly emphasis?: boolean;
 }
 
 export interface LineChart {
@@ -30,7 +32,7 @@ async function render(spec: vl.TopLevelSpec): Promise<string> {
 }
 
 export async function lineChartSvg(c: LineChart): Promise<string> {
-  const values = c.series.flatMap((s) => s.points.map(([x, y]) => ({ series: s.name, x, y })));
+  const values = c.series.flatMap((s) => s.points.map(([x, y]) => ({ series: s.name, x, y, emphasis: s.emphasis === true })));
   return render({
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: c.title,
@@ -43,6 +45,8 @@ export async function lineChartSvg(c: LineChart): Promise<string> {
       x: { field: 'x', type: 'quantitative', title: c.x, scale: { zero: false } },
       y: { field: 'y', type: 'quantitative', title: c.y, scale: { zero: false } },
       color: { field: 'series', type: 'nominal', title: null },
+      strokeWidth: { condition: { test: 'datum.emphasis', value: 5 }, value: 2 },
+      opacity: { condition: { test: 'datum.emphasis', value: 0.8 }, value: 1 },
     },
   });
 }

@@ -150,7 +150,7 @@ export async function paretoSvg(points: readonly ParetoPoint[], metric: string, 
     y: metric === 'psnr' ? 'PSNR (dB), integer engine' : 'top-1 (%), integer engine',
     pointsOnly: false,
     series: [
-      { name: 'front', points: points.filter((p) => p.onFront).map((p) => [p.memoryBits / 1000, metric === 'psnr' ? p.value : 100 * p.value]) },
+      { name: 'front', emphasis: true, points: points.filter((p) => p.onFront).map((p) => [p.memoryBits / 1000, metric === 'psnr' ? p.value : 100 * p.value]) },
       { name: 'all budgets', points: points.map((p) => [p.memoryBits / 1000, metric === 'psnr' ? p.value : 100 * p.value]) },
     ],
   });
