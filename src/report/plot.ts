@@ -10,6 +10,8 @@ export interface Series {
   readonly points: readonly (readonly [number, number])[];
   /** Drawn thicker (e.g. a Pareto front over the points it is picked from, which it would otherwise hide under). */
   readonly emphasis?: boolean;
+  /** Points without a line (e.g. every budget of a sweep, whose order by cost means nothing). */
+  readonly scatter?: boolean;
 }
 
 export interface LineChart {
@@ -32,22 +34,24 @@ async function render(spec: vl.TopLevelSpec): Promise<string> {
 }
 
 export async function lineChartSvg(c: LineChart): Promise<string> {
-  const values = c.series.flatMap((s) => s.points.map(([x, y]) => ({ series: s.name, x, y, emphasis: s.emphasis === true })));
+  const values = c.series.flatMap((s) => s.points.map(([x, y]) => ({ series: s.name, x, y, emphasis: s.emphasis === true, scatter: s.scatter === true })));
+  const line = c.pointsOnly === true ? ({ type: 'point', filled: true } as const) : ({ type: 'line', point: true } as const);
+  const encoding = {
+    x: { field: 'x', type: 'quantitative', title: c.x, scale: { zero: false } },
+    y: { field: 'y', type: 'quantitative', title: c.y, scale: { zero: false } },
+    color: { field: 'series', type: 'nominal', title: null },
+    strokeWidth: { condition: { test: 'datum.emphasis', value: 5 }, value: 2 },
+    opacity: { condition: { test: 'datum.emphasis', value: 0.8 }, value: 1 },
+  } as const;
+  const head = { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', title: c.title, width: c.width ?? 480, height: c.height ?? 300, background: 'white', data: { values } } as const;
+  if (!c.series.some((s) => s.scatter === true)) return render({ ...head, mark: line, encoding });
   return render({
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: c.title,
-    width: c.width ?? 480,
-    height: c.height ?? 300,
-    background: 'white',
-    data: { values },
-    mark: c.pointsOnly === true ? { type: 'point', filled: true } : { type: 'line', point: true },
-    encoding: {
-      x: { field: 'x', type: 'quantitative', title: c.x, scale: { zero: false } },
-      y: { field: 'y', type: 'quantitative', title: c.y, scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null },
-      strokeWidth: { condition: { test: 'datum.emphasis', value: 5 }, value: 2 },
-      opacity: { condition: { test: 'datum.emphasis', value: 0.8 }, value: 1 },
-    },
+    ...head,
+    encoding,
+    layer: [
+      { transform: [{ filter: 'datum.scatter' }], mark: { type: 'point', filled: true, size: 60 } },
+      { transform: [{ filter: '!datum.scatter' }], mark: line },
+    ],
   });
 }
 

@@ -151,7 +151,7 @@ export async function paretoSvg(points: readonly ParetoPoint[], metric: string, 
     pointsOnly: false,
     series: [
       { name: 'front', emphasis: true, points: points.filter((p) => p.onFront).map((p) => [p.memoryBits / 1000, metric === 'psnr' ? p.value : 100 * p.value]) },
-      { name: 'all budgets', points: points.map((p) => [p.memoryBits / 1000, metric === 'psnr' ? p.value : 100 * p.value]) },
+      { name: 'all budgets', scatter: true, points: points.map((p) => [p.memoryBits / 1000, metric === 'psnr' ? p.value : 100 * p.value]) },
     ],
   });
 }
