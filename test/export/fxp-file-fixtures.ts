@@ -7,18 +7,9 @@ import { prepareExp } from '../../src/fixed/exp.js';
 import type { QFormat } from '../../src/fixed/format.js';
 import type { Dim } from '../../src/ir/graph.js';
 import type { FxExpTable, FxGraph, FxNode, FxValue, FxWeights } from '../../src/engine/fx-graph.js';
+import { rng } from '../util/random.js';
 
-/** Deterministic PRNG (mulberry32), uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** n integers in [lo, hi], the first two being lo and hi themselves. */
 export function randInts(rand: () => number, n: number, lo: number, hi: number): Int32Array {

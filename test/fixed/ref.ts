@@ -4,17 +4,7 @@
  */
 import type { QFormat } from '../../src/fixed/format.js';
 
-/** mulberry32: deterministic uniform [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../util/random.js';
 
 /** Uniform integer in [lo, hi] (both safe integers, hi - lo < 2^53). */
 export function randInt(r: () => number, lo: number, hi: number): number {

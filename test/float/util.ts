@@ -3,18 +3,13 @@ import assert from 'node:assert/strict';
 import { GraphBuilder, type Graph } from '../../src/ir/graph.js';
 import type { OpAttrMap, OpType } from '../../src/ir/ops.js';
 import { runFloat } from '../../src/float/index.js';
+import { rng as uniform } from '../util/random.js';
 import { sizeOf, stridesOf, type Tensor } from '../../src/tensor.js';
 
-/** Deterministic uniform [-1, 1) generator (mulberry32). */
+/** Deterministic uniform [-1, 1) generator (test/util/random.ts's mulberry32, scaled). */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
+  const u = uniform(seed);
+  return () => 2 * u() - 1;
 }
 
 export function randomTensor(shape: readonly number[], rand: () => number): Tensor {
