@@ -168,7 +168,7 @@ function addSearchOptions(cmd: Command): Command {
     .option('--search-offset <n>', 'skip the first n search inputs')
     .option('--search-crop <n>', 'tile search images into n x n crops')
     .option('--search-targets <dir>', 'targets of image search data (same file names)')
-    .option('--active <n>', 'classifiers: score candidates on this many of the search inputs')
+    .option('--active <n>', 'classifiers: score candidates on this many of the search inputs: half the smallest float margins, half spread over the rest (docs/search.md)')
     .option('--threads <n>', 'worker threads (default: every core)')
     .option('--granularity <g>', 'weight formats per layer or per output channel', 'layer')
     .option('--objective <o>', 'what the search minimizes: memory | mult | bops', 'memory')
