@@ -9,7 +9,7 @@ import { canonicalize } from '../passes/index.js';
 import type { Runner } from '../evaluate.js';
 import type { FxGraph } from '../engine/fx-graph.js';
 import { runFloatIO } from '../engine/io.js';
-import { createEngine } from '../engine/runtime.js';
+import { cliKernels, createEngine } from '../engine/runtime.js';
 import { readFxp } from '../export/fxp-file.js';
 
 export interface LoadedModel {
@@ -50,9 +50,7 @@ async function loadFixedModel(path: string): Promise<LoadedModel> {
   if (fx.inputs.length !== 1) throw new FxpError(`models with ${fx.inputs.length} inputs are not supported by this command`, { file: path });
   const graph = structureOf(fx);
   const layout: ImageLayout = fx.inputLayout ?? 'NCHW';
-  // The WASM SIMD kernels are bit-exact with the reference kernels (tested); FXP_KERNELS=ref forces the reference.
-  const kernels = process.env.FXP_KERNELS === 'ref' ? 'ref' : 'auto';
-  const engine = createEngine(fx, { kernels });
+  const engine = createEngine(fx, { kernels: cliKernels() });
   return {
     path,
     kind: 'fixed',

@@ -22,6 +22,14 @@ function scaleOf(fx: FxGraph, key: 'inputScale' | 'outputScale'): number {
   return v;
 }
 
+/** No scaling: the graph reads and writes the user's values. */
+export const UNIT_SCALES: IoScales = { inputScale: 1, outputScale: 1 };
+
+/** Whether the model reads and writes another domain than the user's (pixel I/O). */
+export function isScaledIo(scales: IoScales): boolean {
+  return scales.inputScale !== 1 || scales.outputScale !== 1;
+}
+
 export function ioScales(fx: FxGraph): IoScales {
   return { inputScale: scaleOf(fx, 'inputScale'), outputScale: scaleOf(fx, 'outputScale') };
 }
@@ -35,11 +43,16 @@ export function runFloatIO(engine: FxEngine, input: Tensor): Tensor {
   const { inputScale, outputScale } = ioScales(engine.graph);
   const out = engine.run([scaleTensor(input, inputScale)]).outputs[0];
   if (out === undefined) throw new FxpError('model produced no output');
-  const y = dequantize(out);
-  return outputScale === 1 ? y : tensor(y.shape, Float32Array.from(y.data, (v) => v / outputScale));
+  return fromEngineDomain(dequantize(out), { inputScale, outputScale });
 }
 
 /** The input a float graph transformed by foldPixelScales expects, from a user input. */
 export function toEngineDomain(t: Tensor, scales: IoScales): Tensor {
   return scaleTensor(t, scales.inputScale);
+}
+
+/** The user's output from such a graph's output (divided by outputScale, in float32). */
+export function fromEngineDomain(t: Tensor, scales: IoScales): Tensor {
+  const s = scales.outputScale;
+  return s === 1 ? t : tensor(t.shape, Float32Array.from(t.data, (v) => v / s));
 }

@@ -97,6 +97,15 @@ function selectPlan(fx: FxGraph, opts: EngineOptions): { plan: EnginePlan; ctx: 
 }
 // --- end fast kernels ---
 
+/**
+ * The kernels the command-line tools run: 'auto' (the WASM SIMD kernels are bit
+ * for bit the reference kernels', tested), or 'ref' when the environment sets
+ * FXP_KERNELS=ref. Browsers (no `process`) get 'auto'.
+ */
+export function cliKernels(): 'ref' | 'auto' {
+  return typeof process === 'object' && process.env?.FXP_KERNELS === 'ref' ? 'ref' : 'auto';
+}
+
 export function createEngine(fx: FxGraph, opts: EngineOptions = {}): FxEngine {
   const { plan, ctx } = selectPlan(fx, opts);
   return engineOnPlan(plan, (opts.kernels ?? 'ref') !== 'ref', ctx);

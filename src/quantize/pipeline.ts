@@ -7,7 +7,7 @@ import type { Dataset } from '../data/dataset.js';
 import type { FxGraph } from '../engine/fx-graph.js';
 import type { Graph } from '../ir/graph.js';
 import type { QFormat } from '../fixed/format.js';
-import type { IoScales } from '../engine/io.js';
+import { isScaledIo, UNIT_SCALES, type IoScales } from '../engine/io.js';
 import { foldPixelScales, PIXEL_SCALES } from '../passes/pixel-io.js';
 import { tensor, type Tensor } from '../tensor.js';
 import type { Assignment } from './assignment.js';
@@ -38,7 +38,7 @@ export async function calibrateOn(
  * in (src/passes/pixel-io.ts), with the scales its runners must apply.
  */
 export function quantizableGraph(g: Graph, pixelIO: boolean): { graph: Graph; scales: IoScales } {
-  return pixelIO ? { graph: foldPixelScales(g), scales: PIXEL_SCALES } : { graph: g, scales: { inputScale: 1, outputScale: 1 } };
+  return pixelIO ? { graph: foldPixelScales(g), scales: PIXEL_SCALES } : { graph: g, scales: UNIT_SCALES };
 }
 
 /**
@@ -48,11 +48,16 @@ export function quantizableGraph(g: Graph, pixelIO: boolean): { graph: Graph; sc
  * I/O at 8 bits: pixels are 8-bit data.
  */
 export function withPixelFormats(g: Graph, a: Assignment, activationBits: number): Assignment {
-  const wl = Math.max(8, activationBits);
-  const f: QFormat = { signed: false, wl, fl: wl - 8 };
+  const f = pixelFormat(activationBits);
   const activations = new Map(a.activations);
   for (const id of [...g.inputs, ...g.outputs]) activations.set(id, f);
   return { ...a, activations };
+}
+
+/** The pixel I/O format at `activationBits`: unsigned, 8 integer bits, the rest fractional (UQ(8,0) at 8 bits or fewer). */
+export function pixelFormat(activationBits: number): QFormat {
+  const wl = Math.max(8, activationBits);
+  return { signed: false, wl, fl: wl - 8 };
 }
 
 /** Overrides activation formats by tensor name. */
@@ -94,7 +99,7 @@ export async function adaptActivationRanges(
 
 /** The .fxp meta entries that tell runners a model's I/O scales (engine/io.ts). */
 export function scaleMeta(scales: IoScales): Record<string, string> {
-  return scales.inputScale === 1 && scales.outputScale === 1 ? {} : { inputScale: String(scales.inputScale), outputScale: String(scales.outputScale) };
+  return !isScaledIo(scales) ? {} : { inputScale: String(scales.inputScale), outputScale: String(scales.outputScale) };
 }
 
 export interface QuantizeResult {
@@ -111,7 +116,7 @@ export function quantizeUniform(
   stats: ReadonlyMap<number, TensorStats>,
   opts: UniformOptions,
   meta: Record<string, string> = {},
-  scales: IoScales = { inputScale: 1, outputScale: 1 },
+  scales: IoScales = UNIT_SCALES,
   forced: ReadonlyMap<string, QFormat> = new Map(),
 ): QuantizeResult {
   // Forced formats keep their range top at any word length: fl moves with wl.
@@ -119,7 +124,7 @@ export function quantizeUniform(
   const logits = new Set((opts.logitBits ?? LOGIT_BITS) > opts.activationBits ? fusedSoftmaxLogits(g).map((id) => g.values[id]!.name) : []);
   const atWl = new Map([...forced].filter(([k]) => !logits.has(k)).map(([k, f]) => [k, { ...f, wl: opts.activationBits, fl: f.fl + opts.activationBits - f.wl }]));
   const plain = withForcedFormats(g, uniformAssignment(g, stats, opts), atWl);
-  const pixel = scales.inputScale !== 1 || scales.outputScale !== 1;
+  const pixel = isScaledIo(scales);
   const assignment = pixel ? withPixelFormats(g, plain, opts.activationBits) : plain;
   const fx = lower(g, assignment, {
     meta: {

@@ -10,17 +10,16 @@ import { FxpError } from '../../errors.js';
 import { writeFxp, fxpSizeReport } from '../../export/fxp-file.js';
 import { costOf } from '../../quantize/cost.js';
 import { lower } from '../../quantize/lower.js';
-import { calibrateOn, quantizableGraph, scaleMeta } from '../../quantize/pipeline.js';
+import { scaleMeta } from '../../quantize/pipeline.js';
 import { createScorer, loadSearchSet, searchWith } from '../../quantize/search/index.js';
 import { evaluateParallel, type IntEvalResult, type IntMetric } from '../../quantize/search/parallel-eval.js';
 import { htmlPage, htmlTable } from '../../report/plot.js';
 import { searchJson, searchSections, type ParetoPoint, type SearchRun } from '../../report/search-report.js';
-import { calibrationDataset } from '../calibration.js';
 import { loadModel } from '../model.js';
 import { progressBar } from '../progress.js';
 import { formatTable } from '../table.js';
 import { openDataset } from './eval.js';
-import { isClassifierData, referenceShape, searchDataset, searchOptionsFrom, searchProgress, type SearchCliOptions } from './search.js';
+import { isClassifierData, referenceShape, searchCalibration, searchDataset, searchOptionsFrom, searchProgress, type SearchCliOptions } from './search.js';
 
 export interface ParetoCliOptions extends Omit<SearchCliOptions, 'output' | 'budget'> {
   budgets: string;
@@ -52,12 +51,8 @@ export async function paretoCommand(modelPath: string, opts: ParetoCliOptions): 
   const progress = searchProgress();
   const data = openDataset(model, { ...opts, json: false });
   const inputShapes = await referenceShape(model.graph, data, opts.inputShape);
-  const { graph, scales } = quantizableGraph(model.graph, opts.pixelIo === true);
+  const { graph, scales, calib, stats } = await searchCalibration(model, opts);
   const base = { ...searchOptionsFrom({ ...opts, output: '', budget: String(budgets[0]) }, classifier, progress.onProgress), inputShapes, scales };
-  const calib = await calibrationDataset(model, opts);
-  const calBar = progressBar('calibrate', calib.length);
-  const stats = await calibrateOn(graph, calib, { onProgress: (d) => calBar.update(d), inputScale: scales.inputScale });
-  calBar.stop();
   const set = await loadSearchSet(await searchDataset(model, { ...opts, output: '' }), 25);
   const metric: IntMetric = opts.targets !== undefined ? 'psnr' : 'top1';
   const batchSize = opts.batch === undefined ? (metric === 'psnr' ? 1 : 100) : Number(opts.batch);

@@ -16,6 +16,8 @@ import { listImages } from '../../data/images.js';
 import { writeFxp, fxpSizeReport } from '../../export/fxp-file.js';
 import type { Graph } from '../../ir/graph.js';
 import { concreteInputShapes } from '../../ir/shape.js';
+import type { IoScales } from '../../engine/io.js';
+import type { TensorStats } from '../../quantize/calibrate.js';
 import { calibrateOn, quantizableGraph, scaleMeta } from '../../quantize/pipeline.js';
 import { costOf } from '../../quantize/cost.js';
 import { lower } from '../../quantize/lower.js';
@@ -155,6 +157,19 @@ export async function referenceShape(g: Graph, data: Dataset, given: string | un
   }
 }
 
+/** The graph a search works on (pixel I/O folded in with --pixel-io), its I/O scales and its calibration. */
+export async function searchCalibration(
+  model: LoadedModel,
+  opts: CalibOptions & { pixelIo?: boolean },
+): Promise<{ graph: Graph; scales: IoScales; calib: Dataset; stats: Map<number, TensorStats> }> {
+  const { graph, scales } = quantizableGraph(model.graph, opts.pixelIo === true);
+  const calib = await calibrationDataset(model, opts);
+  const bar = progressBar('calibrate', calib.length);
+  const stats = await calibrateOn(graph, calib, { onProgress: (d) => bar.update(d), inputScale: scales.inputScale });
+  bar.stop();
+  return { graph, scales, calib, stats };
+}
+
 export async function runSearchCommand(modelPath: string, opts: SearchCliOptions, extra: { floatValue?: number } = {}): Promise<SearchRun> {
   const start = performance.now();
   const model = await loadModel(modelPath);
@@ -165,12 +180,8 @@ export async function runSearchCommand(modelPath: string, opts: SearchCliOptions
   const data = openDataset(model, { ...opts, json: false });
   const inputShapes = await referenceShape(model.graph, data, opts.inputShape);
   so = { ...so, inputShapes };
-  const { graph, scales } = quantizableGraph(model.graph, opts.pixelIo === true);
+  const { graph, scales, calib, stats } = await searchCalibration(model, opts);
   so = { ...so, scales };
-  const calib = await calibrationDataset(model, opts);
-  const calBar = progressBar('calibrate', calib.length);
-  const stats = await calibrateOn(graph, calib, { onProgress: (d) => calBar.update(d), inputScale: scales.inputScale });
-  calBar.stop();
   const searchData = await searchDataset(model, opts);
   const set = await loadSearchSet(searchData, 25);
   const outcome = await runSearch(graph, stats, set, so);

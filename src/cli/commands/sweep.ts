@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { FxpError } from '../../errors.js';
 import { runFloatIO } from '../../engine/io.js';
-import { createEngine } from '../../engine/runtime.js';
+import { cliKernels, createEngine } from '../../engine/runtime.js';
 import { evaluate, METRICS, type Metric } from '../../evaluate.js';
 import { fxpSizeReport } from '../../export/fxp-file.js';
 import { quantizableGraph, quantizeUniform } from '../../quantize/pipeline.js';
@@ -58,7 +58,7 @@ export async function sweepCommand(modelPath: string, opts: SweepCliOptions): Pr
   for (const [k, bits] of bitsList.entries()) {
     const uniform = opts.vary === 'weights' ? { ...base, weightBits: bits } : { ...base, activationBits: bits };
     const { fx } = quantizeUniform(prepared.graph, prepared.stats, uniform, {}, scales, prepared.forced);
-    const engine = createEngine(fx, { kernels: process.env.FXP_KERNELS === 'ref' ? 'ref' : 'auto' });
+    const engine = createEngine(fx, { kernels: cliKernels() });
     const r = await evaluate((x) => runFloatIO(engine, x), data, {
       metric,
       batchSize,

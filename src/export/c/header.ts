@@ -3,7 +3,7 @@
  * every input and output, and the arena size.
  */
 import { formatToString, qRange, type QFormat } from '../../fixed/format.js';
-import type { IoScales } from '../../engine/io.js';
+import { isScaledIo, type IoScales } from '../../engine/io.js';
 import { cComment, cInt } from './c-text.js';
 
 export interface CTensorInfo {
@@ -26,7 +26,7 @@ export interface HeaderInfo {
 
 function scaleLines(name: string, s: IoScales): string[] {
   const N = name.toUpperCase();
-  if (s.inputScale === 1 && s.outputScale === 1) return [];
+  if (!isScaledIo(s)) return [];
   const macro = (k: string, v: number): string[] => (Number.isInteger(v) ? [`#define ${N}_${k} ${v}`] : []);
   return [
     `/* Pixel-domain I/O: the model reads x * ${s.inputScale} for a real input x (${name}_quantize_u8 includes`,

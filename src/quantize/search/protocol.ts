@@ -6,7 +6,7 @@
 import { FxpError } from '../../errors.js';
 import type { FxGraph } from '../../engine/fx-graph.js';
 import { runFloatIO } from '../../engine/io.js';
-import { createEngine } from '../../engine/runtime.js';
+import { cliKernels, createEngine } from '../../engine/runtime.js';
 import { createFloatExecutor } from '../../float/executor.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Tensor } from '../../tensor.js';
@@ -58,8 +58,7 @@ export class ShardHost {
     if (req.type === 'engine') {
       const m = req.model;
       if (m.kind === 'fixed') {
-        // The WASM SIMD kernels are bit-exact with the reference kernels (tested), as in `fxp eval`; FXP_KERNELS=ref forces the reference.
-        const e = createEngine(m.fx, { kernels: process.env.FXP_KERNELS === 'ref' ? 'ref' : 'auto' });
+        const e = createEngine(m.fx, { kernels: cliKernels() });
         // Honours the model's I/O scales (pixel I/O: pixels in, pixels out).
         this.engine = (x) => runFloatIO(e, x);
       } else {

@@ -6,7 +6,7 @@
  * calling thread; a chunk's sums depend only on the chunk, the configuration
  * and the position, never on which thread computed them.
  */
-import { toEngineDomain } from '../../engine/io.js';
+import { fromEngineDomain, toEngineDomain } from '../../engine/io.js';
 import { FxpError } from '../../errors.js';
 import type { Uint8Image } from '../../data/images.js';
 import { createFloatExecutor, type FloatExecutor } from '../../float/executor.js';
@@ -179,8 +179,7 @@ export class ShardRunner {
 
   /** The graph's output as metrics read it (pixel I/O: divided by the output scale). */
   private toUser(t: Tensor): Tensor {
-    const s = this.space.scales.outputScale;
-    return s === 1 ? t : { shape: t.shape, data: Float32Array.from(t.data, (v) => v / s) };
+    return fromEngineDomain(t, this.space.scales);
   }
 
   /** Takes ownership of chunks that carry their float outputs; drops any held before. */

@@ -23,7 +23,7 @@
  * fractional length of the channel and of the whole tensor at the same wl: the
  * search moves one clipping offset per layer, as Goyal's moves one F.
  */
-import type { IoScales } from '../../engine/io.js';
+import { isScaledIo, UNIT_SCALES, type IoScales } from '../../engine/io.js';
 import { FxpError } from '../../errors.js';
 import type { QFormat } from '../../fixed/format.js';
 import { producers, type Graph } from '../../ir/graph.js';
@@ -32,6 +32,7 @@ import { concreteInputShapes, inferShapes } from '../../ir/shape.js';
 import { sizeOf } from '../../tensor.js';
 import { FORMAT_PRESERVING_OPS, isParamOp, type Assignment, type LayerAssignment, type WeightAssignment } from '../assignment.js';
 import { isNonNegative, type TensorStats } from '../calibrate.js';
+import { pixelFormat } from '../pipeline.js';
 import { chooseFormat, fracLength } from '../range.js';
 import { maxAbs, weightChannels } from '../uniform.js';
 
@@ -115,9 +116,9 @@ export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, o
     if (s === undefined) throw new FxpError(`no calibration statistics for tensor '${g.values[id]?.name ?? id}'`);
     return s;
   };
-  const scales = opts.scales ?? { inputScale: 1, outputScale: 1 };
-  const pixel = isPixelIo(scales);
-  for (const id of g.inputs) fixedActivations.set(id, pixel ? PIXEL_FORMAT : chooseFormat(statsOf(id), opts.inputBits ?? 8, 'max'));
+  const scales = opts.scales ?? UNIT_SCALES;
+  const pixel = isScaledIo(scales);
+  for (const id of g.inputs) fixedActivations.set(id, pixel ? pixelFormat(8) : chooseFormat(statsOf(id), opts.inputBits ?? 8, 'max'));
   g.nodes.forEach((node, nodeIndex) => {
     if (isParamOp(node.op)) {
       const wId = node.inputs[1]!;
@@ -162,7 +163,7 @@ export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, o
       return;
     }
     if (pixel && g.outputs.includes(out)) {
-      fixedActivations.set(out, PIXEL_FORMAT);
+      fixedActivations.set(out, pixelFormat(8));
       return;
     }
     const count = sizeOf(shapes[out]!);
@@ -184,13 +185,6 @@ export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, o
   });
   const macs = layerStats(g, shapes).map((l) => l.macs);
   return { graph: g, structures, granularity, activationOf, paramsOf, fixedActivations, fixedLayers, stats: actStats, scales, macs, inputStructure };
-}
-
-/** Pixel I/O: raw pixels in, pixels out, 8-bit unsigned integers. */
-export const PIXEL_FORMAT: QFormat = { signed: false, wl: 8, fl: 0 };
-
-export function isPixelIo(scales: IoScales): boolean {
-  return scales.inputScale !== 1 || scales.outputScale !== 1;
 }
 
 /** Goyal's no-clipping starting point: F = wl - 1 - ceil(log2 max|x|) (signed), wl - ceil(...) unsigned. */
