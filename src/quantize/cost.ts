@@ -13,6 +13,8 @@
  * Per row, with wl_w, wl_b, wl_a the word lengths of weights, biases and the
  * output activation, wl_in that of the (first) input, and counts per sample:
  *   memory    = wl_w * #weights + wl_b * #biases + wl_a * #activations   (bits)
+ *               + rangeBits * #ranges (range-adaptive weights: one stored range
+ *               per output channel or per layer; 0 for dynamic weights)
  *   multCost  = wl_w * wl_a * MACs        (Goyal: bw_w * #weights * bw_a * #output
  *                                          positions; MACs = #weights * positions
  *                                          for Conv and Dense)
@@ -47,6 +49,9 @@ export interface CostRow {
   readonly wlBias: number;
   readonly wlAct: number;
   readonly wlIn: number;
+  /** Stored range-adaptive ranges (0 for dynamic weights) and their word length. */
+  readonly ranges: number;
+  readonly wlRange: number;
   readonly memoryBits: number;
   readonly multCost: number;
   readonly bops: number;
@@ -57,6 +62,8 @@ export interface CostTotals {
   readonly weightBits: number;
   readonly biasBits: number;
   readonly activationBits: number;
+  /** Range-adaptive ranges (part of memoryBits; 0 in the baselines). */
+  readonly rangeBits: number;
   readonly multCost: number;
   readonly bops: number;
 }
@@ -83,6 +90,8 @@ export interface CostReport {
   readonly scopes: { readonly [S in CostScope]: ScopeCost };
   /** Average weight word length over all weight elements of the 'layers' scope. */
   readonly avgWeightBits: number;
+  /** Weight storage per weight element of the 'layers' scope: word lengths plus the stored ranges. */
+  readonly avgWeightStorageBits: number;
   /** Average output-activation word length over the 'layers' scope, weighted by element count. */
   readonly avgActBits: number;
 }
@@ -104,7 +113,14 @@ export function effectiveFormat(g: Graph, a: Assignment, id: number, prod: reado
   }
 }
 
-function rowFor(node: Node, kind: CostRowKind, counts: { w: number; b: number; act: number; macs: number }, wl: { w: number; b: number; a: number; in: number }): CostRow {
+function rowFor(
+  node: Node,
+  kind: CostRowKind,
+  counts: { w: number; b: number; act: number; macs: number; ranges?: number },
+  wl: { w: number; b: number; a: number; in: number; range?: number },
+): CostRow {
+  const ranges = counts.ranges ?? 0;
+  const wlRange = ranges === 0 ? 0 : (wl.range ?? 0);
   return {
     name: node.name,
     op: node.op,
@@ -117,7 +133,9 @@ function rowFor(node: Node, kind: CostRowKind, counts: { w: number; b: number; a
     wlBias: wl.b,
     wlAct: wl.a,
     wlIn: wl.in,
-    memoryBits: wl.w * counts.w + wl.b * counts.b + wl.a * counts.act,
+    ranges,
+    wlRange,
+    memoryBits: wl.w * counts.w + wl.b * counts.b + wl.a * counts.act + wlRange * ranges,
     multCost: wl.w * wl.a * counts.macs,
     bops: wl.w * wl.in * counts.macs,
   };
@@ -127,6 +145,7 @@ function totals(rows: readonly CostRow[], wl?: { w: number; b: number; a: number
   let weightBits = 0;
   let biasBits = 0;
   let activationBits = 0;
+  let rangeBits = 0;
   let multCost = 0;
   let bops = 0;
   for (const r of rows) {
@@ -137,10 +156,11 @@ function totals(rows: readonly CostRow[], wl?: { w: number; b: number; a: number
     weightBits += w * r.weights;
     biasBits += b * r.biases;
     activationBits += a * r.activations;
+    if (wl === undefined) rangeBits += r.wlRange * r.ranges;
     multCost += w * a * r.macs;
     bops += w * i * r.macs;
   }
-  return { memoryBits: weightBits + biasBits + activationBits, weightBits, biasBits, activationBits, multCost, bops };
+  return { memoryBits: weightBits + biasBits + activationBits + rangeBits, weightBits, biasBits, activationBits, rangeBits, multCost, bops };
 }
 
 function scopeCost(rows: readonly CostRow[]): ScopeCost {
@@ -196,7 +216,9 @@ export function costOf(g: Graph, a: Assignment, opts: CostOptions = {}): CostRep
     const bId = node.inputs[2];
     const b = bId === undefined ? 0 : (g.values[bId]!.data?.length ?? 0);
     const wlB = la.bias?.wl ?? (la.weight.scheme === 'range-adaptive' ? 32 : 0);
-    rows.push(rowFor(node, kind, { w, b, act, macs: stats[i]!.macs }, { w: la.weight.wl, b: b === 0 ? 0 : wlB, a: wlA, in: wlIn }));
+    const ranges = la.weight.scheme === 'range-adaptive' ? la.weight.range.length : 0;
+    const wlRange = la.weight.scheme === 'range-adaptive' ? la.weight.rangeBits : 0;
+    rows.push(rowFor(node, kind, { w, b, act, macs: stats[i]!.macs, ranges }, { w: la.weight.wl, b: b === 0 ? 0 : wlB, a: wlA, in: wlIn, range: wlRange }));
   });
   const layers = rows.filter((r) => r.kind === 'layer');
   const wCount = layers.reduce((s, r) => s + r.weights, 0);
@@ -206,6 +228,7 @@ export function costOf(g: Graph, a: Assignment, opts: CostOptions = {}): CostRep
     rows,
     scopes: { all: scopeCost(rows), layers: scopeCost(layers) },
     avgWeightBits: wCount === 0 ? 0 : layers.reduce((s, r) => s + r.wlWeight * r.weights, 0) / wCount,
+    avgWeightStorageBits: wCount === 0 ? 0 : layers.reduce((s, r) => s + r.wlWeight * r.weights + r.wlRange * r.ranges, 0) / wCount,
     avgActBits: aCount === 0 ? 0 : layers.reduce((s, r) => s + r.wlAct * r.activations, 0) / aCount,
   };
 }

@@ -35,6 +35,32 @@ function quantizeLinear(data: Float32Array, channels: number, wl: number, fl: re
   return out;
 }
 
+/** Range-adaptive weights as lowered: the integer kernel, the stored ranges and each entry's real weight unit. */
+export interface RangeAdaptiveWeights {
+  /** Kernel integers q in [-2^(wl-1), 2^(wl-1) - 1] (fl = wl - 1). */
+  readonly data: Int32Array;
+  /** Ranges as unsigned integers of rangeBits bits, real = range * 2^-rangeFl. */
+  readonly range: Int32Array;
+  readonly rangeFl: number;
+  /** Real value of one kernel unit per entry: range * 2^-rangeFl * 2^-(wl-1). */
+  readonly scale: number[];
+}
+
+/**
+ * The range-adaptive quantization of a weight tensor (one entry per layer or per
+ * output channel): ranges rounded to rangeBits-bit fixed point (the largest fills
+ * the word), then each weight w -> q = round(w / range_real * 2^(wl-1)), saturated.
+ * Lowering and the search's fake-quant network both use it, so they agree exactly.
+ */
+export function rangeAdaptiveWeights(data: Float32Array, channels: number, wl: number, range: readonly number[], rangeBits: number): RangeAdaptiveWeights {
+  const maxRange = Math.max(...range);
+  const rangeFl = rangeBits - Math.ceil(Math.log2(maxRange + Number.EPSILON * maxRange));
+  const rq = Int32Array.from(range, (r) => Math.max(1, Math.min(2 ** rangeBits - 1, Math.floor(r * 2 ** rangeFl + 0.5))));
+  const rReal = Array.from(rq, (r) => r * 2 ** -rangeFl);
+  const q = quantizeLinear(data, channels, wl, new Array<number>(channels).fill(wl - 1), rReal);
+  return { data: q, range: rq, rangeFl, scale: rReal.map((r) => r * 2 ** -(wl - 1)) };
+}
+
 /** Output channel count of a parameter layer's weight (Conv/Dense: dim 0; ConvTranspose: dim 1 * group). */
 function outChannels(node: Node, wShape: readonly number[]): number {
   if (node.op === 'ConvTranspose') return wShape[1]! * node.attrs.group;
@@ -63,15 +89,10 @@ function lowerParams(g: Graph, node: Node, la: LayerAssignment, inFormat: QForma
     weights = { shape: wShape, data, wl: w.wl, fl: [...w.fl] };
     realScale = w.fl.map((f) => 2 ** -f);
   } else {
-    const maxRange = Math.max(...w.range);
-    if (!(maxRange > 0) || w.range.some((r) => !(r > 0))) fail(node, 'range-adaptive ranges must be positive');
-    const rangeFl = w.rangeBits - Math.ceil(Math.log2(maxRange + Number.EPSILON * maxRange));
-    const rq = Int32Array.from(w.range, (r) => Math.max(1, Math.min(2 ** w.rangeBits - 1, Math.floor(r * 2 ** rangeFl + 0.5))));
-    const rReal = Array.from(rq, (r) => r * 2 ** -rangeFl);
-    const fl = new Array<number>(nEntries).fill(w.wl - 1);
-    const data = quantizeLinear(wData, nEntries === 1 ? 1 : m, w.wl, fl, rReal);
-    weights = { shape: wShape, data, wl: w.wl, fl, range: { data: rq, fl: rangeFl, bits: w.rangeBits } };
-    realScale = rReal.map((r) => r * 2 ** -(w.wl - 1));
+    if (w.range.some((r) => !(r > 0))) fail(node, 'range-adaptive ranges must be positive');
+    const q = rangeAdaptiveWeights(wData, nEntries === 1 ? 1 : m, w.wl, w.range, w.rangeBits);
+    weights = { shape: wShape, data: q.data, wl: w.wl, fl: new Array<number>(nEntries).fill(w.wl - 1), range: { data: q.range, fl: q.rangeFl, bits: w.rangeBits } };
+    realScale = q.scale;
   }
   if (bv === undefined) return { weights };
   const b = bv.data!;
@@ -80,13 +101,19 @@ function lowerParams(g: Graph, node: Node, la: LayerAssignment, inFormat: QForma
     const f = la.bias;
     return { weights, bias: { kind: 'format', data: Int32Array.from(b, (x) => quantize(x, f)), format: f } };
   }
-  // Range-adaptive: the bias goes in accumulator units of its channel: b / (2^-fx * scale[c]).
+  return { weights, bias: { kind: 'accumulator', data: accumulatorBias(b, inFormat.fl, realScale), wl: 32 } };
+}
+
+/**
+ * A range-adaptive layer's bias in accumulator units of its channel:
+ * round(b / (2^-fx * scale[c])) as a 32-bit integer (scale: the weight unit, one or per channel).
+ */
+export function accumulatorBias(b: Float32Array, fx: number, scale: readonly number[]): Int32Array {
   const acc: QFormat = { signed: true, wl: 32, fl: 0 };
-  const data = Int32Array.from(b, (x, c) => {
-    const s = realScale.length === 1 ? realScale[0]! : realScale[c]!;
-    return quantize(x / (2 ** -inFormat.fl * s), acc);
+  return Int32Array.from(b, (x, c) => {
+    const s = scale.length === 1 ? scale[0]! : scale[c]!;
+    return quantize(x / (2 ** -fx * s), acc);
   });
-  return { weights, bias: { kind: 'accumulator', data, wl: 32 } };
 }
 
 function lowerActivation(node: Node, act: FusedActivation | undefined, out: QFormat): FxActivation | undefined {

@@ -74,7 +74,7 @@ export function layerFormatRows(run: SearchRun): LayerFormatRow[] {
     return {
       name: r.name,
       op: r.op,
-      weight: w === undefined ? undefined : w.scheme === 'dynamic' ? `Q(s,${w.wl},${flText(w.fl)})` : `RA(${w.wl})`,
+      weight: w === undefined ? undefined : w.scheme === 'dynamic' ? `Q(s,${w.wl},${flText(w.fl)})` : `RA(${w.wl}, ${w.range.length} × ${w.rangeBits}-bit range${w.range.length === 1 ? '' : 's'})`,
       bias: la?.bias === undefined ? undefined : formatToString(la.bias),
       activation: act === undefined ? '' : formatToString(act),
       wlWeight: r.wlWeight,
@@ -130,7 +130,9 @@ function summaryRows(model: string, run: SearchRun): (string | number)[][] {
     ['total time (calibration, search, evaluation)', `${run.totalSeconds.toFixed(1)} s`],
     ['search set', `${run.searchSet.name}: ${outcome.searchImages.active} of ${run.searchSet.count} inputs scored`],
     ['calibration set', `${run.calibration.name}: ${run.calibration.count} inputs`],
+    ['weights', `${outcome.space.weightScheme}, per ${outcome.space.granularity}${outcome.space.weightScheme === 'range-adaptive' ? ` (${outcome.space.rangeBits}-bit ranges)` : ''}`],
     ['average weight / activation bits (Conv/Dense)', `${run.cost.avgWeightBits.toFixed(2)} / ${run.cost.avgActBits.toFixed(2)}`],
+    ...(run.cost.avgWeightStorageBits > run.cost.avgWeightBits ? [['weight storage per weight, with the stored ranges', run.cost.avgWeightStorageBits.toFixed(3)]] : []),
     ['.fxp file', `${run.size.totalBytes.toLocaleString('en-US')} bytes (weights ${(run.size.weightBits / 8).toLocaleString('en-US')} B, biases ${(run.size.biasBits / 8).toLocaleString('en-US')} B)`],
   ];
 }
@@ -227,7 +229,8 @@ export function searchJson(model: string, run: SearchRun, pareto?: readonly Pare
     metric: o.metric,
     budget: o.budget,
     evaluation: { metric: run.fixed.metric, count: run.fixed.count, float: run.float?.value, integer: run.fixed.value, items: run.fixed.items, set: run.evalSet },
-    cost: { scopes: run.cost.scopes, avgWeightBits: run.cost.avgWeightBits, avgActBits: run.cost.avgActBits, inputShapes: run.cost.inputShapes },
+    weights: { scheme: o.space.weightScheme, granularity: o.space.granularity, rangeBits: o.space.weightScheme === 'range-adaptive' ? o.space.rangeBits : undefined },
+    cost: { scopes: run.cost.scopes, avgWeightBits: run.cost.avgWeightBits, avgWeightStorageBits: run.cost.avgWeightStorageBits, avgActBits: run.cost.avgActBits, inputShapes: run.cost.inputShapes },
     layers: layerFormatRows(run),
     fxp: run.size,
     search: {

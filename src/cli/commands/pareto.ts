@@ -65,7 +65,7 @@ export async function paretoCommand(modelPath: string, opts: ParetoCliOptions): 
       const t0 = performance.now();
       const outcome = await searchWith(scorer, { ...base, budget });
       progress.stop();
-      const fx = lower(outcome.graph, outcome.assignment, { meta: { source: modelPath, strategy: outcome.strategy, metric: outcome.metric, budget: String(budget), ...scaleMeta(scales) } });
+      const fx = lower(outcome.graph, outcome.assignment, { meta: { source: modelPath, strategy: outcome.strategy, metric: outcome.metric, budget: String(budget), weights: outcome.space.weightScheme, ...scaleMeta(scales) } });
       if (opts.outDir !== undefined) await writeFxp(join(opts.outDir, `budget-${budget}.fxp`), fx);
       const bar = progressBar(`integer engine (budget ${budget})`, data.length);
       const fixed = await evaluateParallel({ kind: 'fixed', fx }, data, { metric, batchSize, threads: base.threads, onProgress: (d) => bar.update(d) });

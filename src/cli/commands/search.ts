@@ -45,6 +45,8 @@ export interface SearchCliOptions extends CalibOptions, Omit<EvalCliOptions, 'js
   active?: string;
   threads?: string;
   granularity: string;
+  weightScheme?: string;
+  rangeBits?: string;
   objective: string;
   passes: string;
   distill: boolean;
@@ -111,6 +113,8 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
     threads: int('threads', opts.threads) ?? availableParallelism(),
     active,
     granularity: oneOf('granularity', opts.granularity, ['layer', 'channel'] as const),
+    weightScheme: oneOf('weight-scheme', opts.weightScheme ?? 'dynamic', ['dynamic', 'range-adaptive'] as const),
+    rangeBits: int('range-bits', opts.rangeBits, 2),
     objective: oneOf<Objective>('objective', opts.objective, OBJECTIVES),
     passes: int('passes', opts.passes, 1),
     distill: opts.distill,
@@ -187,7 +191,7 @@ export async function runSearchCommand(modelPath: string, opts: SearchCliOptions
   const outcome = await runSearch(graph, stats, set, so);
   progress.stop();
   const fx = lower(outcome.graph, outcome.assignment, {
-    meta: { source: modelPath, strategy: outcome.strategy, metric: outcome.metric, budget: String(outcome.budget), search: `${set.name}, ${set.count} inputs`, ...scaleMeta(scales) },
+    meta: { source: modelPath, strategy: outcome.strategy, metric: outcome.metric, budget: String(outcome.budget), weights: outcome.space.weightScheme, search: `${set.name}, ${set.count} inputs`, ...scaleMeta(scales) },
   });
   await writeFxp(opts.output, fx);
   const metric: IntMetric = opts.targets !== undefined ? 'psnr' : 'top1';
@@ -225,7 +229,8 @@ export function printSearch(run: SearchRun, out: (s: string) => void): void {
     const s = cost.scopes[scope].savings;
     out(`${scope === 'layers' ? 'Conv/Dense (Goyal scope)' : 'all tensors'}: memory ${(100 * s.memoryVs8bit).toFixed(1)}% below uniform 8-bit (${(100 * s.memoryVsFp32).toFixed(1)}% below fp32), multiplication cost ${(100 * s.multVs8bit).toFixed(1)}% below 8-bit, BOPs ${(100 * s.bopsVs8bit).toFixed(1)}% below 8-bit\n`);
   }
-  out(`average weight bits ${cost.avgWeightBits.toFixed(2)}, average activation bits ${cost.avgActBits.toFixed(2)} (Conv/Dense)\n`);
+  const ranges = cost.avgWeightStorageBits > cost.avgWeightBits ? ` (${cost.avgWeightStorageBits.toFixed(2)} with the stored ranges)` : '';
+  out(`average weight bits ${cost.avgWeightBits.toFixed(2)}${ranges}, average activation bits ${cost.avgActBits.toFixed(2)} (Conv/Dense)\n`);
   const unit = fixed.metric === 'psnr' ? ' dB' : '%';
   const show = (v: number): string => (fixed.metric === 'psnr' ? v.toFixed(3) : (100 * v).toFixed(2));
   const loss = float === undefined ? '' : fixed.metric === 'psnr' ? `, ${(float.value - fixed.value).toFixed(3)} dB below float` : `, relative loss ${((100 * (float.value - fixed.value)) / float.value).toFixed(3)}%`;

@@ -11,7 +11,8 @@
  *   - bias correction: the mean error of that output per channel, e_c =
  *     E[y_q,c - y_f,c] with everything upstream already quantized and corrected,
  *     is folded into the bias, b_c <- b_c - e_c (the bias keeps its word length;
- *     its fractional length shrinks if the corrected bias needs more range).
+ *     its fractional length shrinks if the corrected bias needs more range;
+ *     a range-adaptive layer's bias is stored in accumulator units anyway).
  *
  * Each correction changes a bias constant of the float graph; the corrected graph
  * is what gets lowered, so the integer model carries the corrected biases.
@@ -59,7 +60,8 @@ export async function distill(scorer: Scorer, start: readonly StructFormat[], op
     const wf = config[p.weight]!;
     const cands = opts.flip === false ? [wf] : [wf, { wl: wf.wl, fl: wf.fl - 1 }, { wl: wf.wl, fl: wf.fl + 1 }];
     const sums = await scorer.layerErrors(config, i, cands);
-    const correct = opts.biasCorrection !== false && p.bias !== undefined;
+    // Range-adaptive layers have a bias (in accumulator units) but no bias structure.
+    const correct = opts.biasCorrection !== false && n.inputs[2] !== undefined;
     const mse = sums.map((s) => {
       let e = 0;
       for (let c = 0; c < s.sum.length; c++) e += correct ? s.sumSq[c]! - (s.sum[c]! * s.sum[c]!) / s.count : s.sumSq[c]!;
@@ -69,14 +71,16 @@ export async function distill(scorer: Scorer, start: readonly StructFormat[], op
     for (let k = 1; k < cands.length; k++) if (mse[k]! < mse[best]!) best = k;
     config[p.weight] = cands[best]!;
     let maxCorrection = 0;
-    if (correct && p.bias !== undefined) {
+    if (correct) {
       const bId = n.inputs[2]!;
       const b = scorer.space.graph.values[bId]!.data!;
       const s = sums[best]!;
       const nb = Float32Array.from(b, (x, c) => x - s.sum[c]! / s.count);
       for (let c = 0; c < b.length; c++) maxCorrection = Math.max(maxCorrection, Math.abs(nb[c]! - b[c]!));
-      const bf = config[p.bias]!;
-      config[p.bias] = { wl: bf.wl, fl: Math.min(bf.fl, fracLength(maxAbs(nb), bf.wl, true)) };
+      if (p.bias !== undefined) {
+        const bf = config[p.bias]!;
+        config[p.bias] = { wl: bf.wl, fl: Math.min(bf.fl, fracLength(maxAbs(nb), bf.wl, true)) };
+      }
       await scorer.patch(bId, nb);
     }
     const s0 = sums[0]!;

@@ -8,7 +8,12 @@
  * value: the output of a weighted op is its exact sum rounded once to the output
  * format after the activation (ReLU commutes with that rounding), and a bias finer
  * than the accumulator is first rounded to the accumulator grid 2^-(fx + fl_w), as
- * the engine's bias alignment does. What remains different is float32 rounding of
+ * the engine's bias alignment does. Range-adaptive weights (space.weightScheme)
+ * are the lowered kernel times its range (lower.ts rangeAdaptiveWeights, the same
+ * integers), and their bias is rounded to accumulator units of its channel as
+ * lowering stores it; the engine's (acc + b) * range, rounded once, is then the
+ * fake-quant sum rounded once (exact while kernel and range bits fit a float32
+ * mantissa: wl - 1 + rangeBits <= 24). What remains different is float32 rounding of
  * the sums (a rounding tie may land on the other side) and Softmax (the engine's
  * integer exp differs from Math.exp by at most its documented error). Every figure
  * the tool reports comes from the integer engine; this path only ranks candidates.
@@ -16,12 +21,14 @@
  * A structure whose format is undefined stays in float: Goyal's search quantizes
  * weights, then biases, then activations, each with only the earlier ones applied.
  */
+import { isScaledIo } from '../../engine/io.js';
 import { qRange, type QFormat } from '../../fixed/format.js';
 import type { Node } from '../../ir/ops.js';
 import { producers } from '../../ir/graph.js';
 import type { Tensor } from '../../tensor.js';
 import { FORMAT_PRESERVING_OPS, isParamOp } from '../assignment.js';
-import { qformatOf, weightFls, type Config, type SearchSpace, type StructFormat } from './space.js';
+import { accumulatorBias, rangeAdaptiveWeights } from '../lower.js';
+import { qformatOf, weightFls, weightRanges, type Config, type SearchSpace, type StructFormat } from './space.js';
 
 /** x -> clamp(floor(x * 2^fl + 1/2), qmin, qmax) * 2^-fl, elementwise. */
 export function fakeQuant(data: Float32Array, f: QFormat, out: Float32Array = new Float32Array(data.length)): Float32Array {
@@ -55,12 +62,17 @@ type InputSource = { readonly sid: number } | { readonly fixed: QFormat } | unde
  */
 export class FakeQuantNet {
   private readonly memo = new Map<string, Tensor>();
+  /** Range-adaptive weight units per channel, by the memo key of their kernel. */
+  private readonly raScale = new Map<string, number[]>();
   private readonly inputSource: InputSource[];
   /** Pads with per-channel values (fold-affine-forward): output value id -> where their input's format comes from. */
   private readonly padSource = new Map<number, InputSource>();
+  /** Pixel I/O: the graph outputs' fixed pixel formats, which the engine rounds the last layer to (half up, saturated). */
+  private readonly pixelOutputs = new Map<number, QFormat>();
 
   constructor(readonly space: SearchSpace) {
     const g = space.graph;
+    if (isScaledIo(space.scales)) for (const id of g.outputs) if (space.fixedActivations.has(id)) this.pixelOutputs.set(id, space.fixedActivations.get(id)!);
     const prod = producers(g);
     const sourceOf = (id: number): InputSource => {
       let v = id;
@@ -114,6 +126,10 @@ export class FakeQuantNet {
       } else {
         const p = this.space.paramsOf.get(node.name)!;
         const wf = formatAt(config, override, p.weight);
+        if (this.space.weightScheme === 'range-adaptive') {
+          this.rangeAdaptive(out, node, i, p.weight, wf, config, override);
+          return;
+        }
         if (wf !== undefined) {
           wFls = weightFls(this.space.structures[p.weight]!, wf);
           wl = wf.wl;
@@ -129,6 +145,44 @@ export class FakeQuantNet {
       out.set(bId, this.bias(`b:${node.name}:${bf.wl}:${bf.fl}:${accFl?.join(',')}`, node, bf, accFl));
     });
     return out;
+  }
+
+  /**
+   * Range-adaptive layer `node` (index i) with weight structure sid at wf: its
+   * dequantized kernel and, once its input has a format, its bias in accumulator
+   * units, both as lowering stores them.
+   */
+  private rangeAdaptive(out: Map<number, Tensor>, node: Node, i: number, sid: number, wf: StructFormat | undefined, config: Config, override: Override | undefined): void {
+    if (wf === undefined) return;
+    const key = `ra:${sid}:${wf.wl}:${wf.fl}`;
+    const wv = this.space.graph.values[node.inputs[1]!]!;
+    let w = this.memo.get(key);
+    let scale = this.raScale.get(key);
+    if (w === undefined || scale === undefined) {
+      const ranges = weightRanges(this.space.structures[sid]!, wf);
+      const q = rangeAdaptiveWeights(wv.data!, ranges.length, wf.wl, ranges, this.space.rangeBits);
+      const per = q.data.length / ranges.length;
+      const data = new Float32Array(q.data.length);
+      for (let k = 0; k < data.length; k++) data[k] = q.data[k]! * q.scale[Math.floor(k / per)]!;
+      w = { shape: wv.shape.map(Number), data };
+      scale = q.scale;
+      this.memo.set(key, w);
+      this.raScale.set(key, scale);
+    }
+    out.set(node.inputs[1]!, w);
+    const bId = node.inputs[2];
+    const fx = this.inputFl(i, config, override);
+    if (bId === undefined || fx === undefined) return;
+    const bKey = `ra-b:${key}:${fx}`;
+    let b = this.memo.get(bKey);
+    if (b === undefined) {
+      const bv = this.space.graph.values[bId]!;
+      const acc = accumulatorBias(bv.data!, fx, scale);
+      const s = scale;
+      b = { shape: bv.shape.map(Number), data: Float32Array.from(acc, (v, c) => v * 2 ** -fx * (s.length === 1 ? s[0]! : s[c]!)) };
+      this.memo.set(bKey, b);
+    }
+    out.set(bId, b);
   }
 
   private biasFormat(node: Node, config: Config, override: Override | undefined): QFormat | undefined {
@@ -190,7 +244,7 @@ export class FakeQuantNet {
     return (node, t) => {
       const out = node.outputs[0]!;
       if (out === raw) return t;
-      const f = this.activationFormat(out, config, override) ?? this.padFormat(out, config, override);
+      const f = this.activationFormat(out, config, override) ?? this.pixelOutputs.get(out) ?? this.padFormat(out, config, override);
       return f === undefined ? t : { shape: t.shape, data: fakeQuant(t.data, f) };
     };
   }
@@ -198,5 +252,6 @@ export class FakeQuantNet {
   /** Drops memoized tensors (call when a strategy moves on, to bound memory). */
   clear(): void {
     this.memo.clear();
+    this.raScale.clear();
   }
 }

@@ -22,6 +22,14 @@
  * and each output channel c gets fl + (F0_c - F0), F0 being the no-clipping
  * fractional length of the channel and of the whole tensor at the same wl: the
  * search moves one clipping offset per layer, as Goyal's moves one F.
+ *
+ * Weight scheme 'range-adaptive' (Hong): a weight structure's format (wl, fl) is
+ * stored as an integer kernel of wl bits times a positive range per output
+ * channel (or per layer), range_c = max|w_c| * 2^(F0 - fl) with F0 the layer's
+ * no-clipping F at wl (weightRanges): fl = F0 spans each channel's own maximum
+ * exactly, every fl above it halves the ranges (clipping), as a step of F does
+ * for dynamic weights, so the strategies' moves mean the same. The biases of such
+ * layers live in accumulator units (32-bit, lower.ts) and are not searched.
  */
 import { isScaledIo, UNIT_SCALES, type IoScales } from '../../engine/io.js';
 import { FxpError } from '../../errors.js';
@@ -30,7 +38,7 @@ import { producers, type Graph } from '../../ir/graph.js';
 import { layerStats } from '../../ir/stats.js';
 import { concreteInputShapes, inferShapes } from '../../ir/shape.js';
 import { sizeOf } from '../../tensor.js';
-import { FORMAT_PRESERVING_OPS, isParamOp, type Assignment, type LayerAssignment, type WeightAssignment } from '../assignment.js';
+import { FORMAT_PRESERVING_OPS, isParamOp, type Assignment, type LayerAssignment, type WeightAssignment, type WeightScheme } from '../assignment.js';
 import { isNonNegative, type TensorStats } from '../calibrate.js';
 import { pixelFormat } from '../pipeline.js';
 import { chooseFormat, fracLength } from '../range.js';
@@ -67,6 +75,10 @@ export interface SpaceOptions {
   /** Input shapes with batch 1 that activation counts are taken at (default: the graph's declared shapes). */
   readonly inputShapes?: readonly (readonly number[])[];
   readonly granularity?: 'layer' | 'channel';
+  /** Weights of Conv, ConvTranspose and Dense: dynamic fixed point (default) or range-adaptive. */
+  readonly weightScheme?: WeightScheme;
+  /** Bits of the stored range-adaptive ranges (default 16). */
+  readonly rangeBits?: number;
   readonly inputBits?: number;
   readonly probBits?: number;
   readonly affineBits?: number;
@@ -79,6 +91,8 @@ export interface SearchSpace {
   readonly graph: Graph;
   readonly structures: readonly Structure[];
   readonly granularity: 'layer' | 'channel';
+  readonly weightScheme: WeightScheme;
+  readonly rangeBits: number;
   /** Structure id of each activation value, by value id. */
   readonly activationOf: ReadonlyMap<number, number>;
   /** Weight and bias structure ids of each searched layer, by node name. */
@@ -104,6 +118,9 @@ function channelMax(data: Float32Array, channels: number): number[] {
 /** The search space of canonical graph `g`, with calibration statistics of every activation. */
 export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, opts: SpaceOptions = {}): SearchSpace {
   const granularity = opts.granularity ?? 'layer';
+  const weightScheme = opts.weightScheme ?? 'dynamic';
+  const rangeBits = opts.rangeBits ?? 16;
+  if (!(Number.isInteger(rangeBits) && rangeBits >= 2 && rangeBits <= 30)) throw new FxpError(`range bits must be an integer in 2..30, got ${rangeBits}`);
   const shapes = inferShapes(g, (opts.inputShapes ?? concreteInputShapes(g, 1)).map((s) => [...s]));
   const structures: Structure[] = [];
   const activationOf = new Map<number, number>();
@@ -148,7 +165,7 @@ export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, o
         };
         structures.push(weight);
         let bias: number | undefined;
-        if (b !== undefined && bId !== undefined) {
+        if (b !== undefined && bId !== undefined && weightScheme === 'dynamic') {
           bias = structures.length;
           structures.push({ id: bias, kind: 'bias', node: node.name, nodeIndex, valueId: bId, count: b.length, signed: true, maxAbs: maxAbs(b) });
         }
@@ -184,7 +201,7 @@ export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, o
     }
   });
   const macs = layerStats(g, shapes).map((l) => l.macs);
-  return { graph: g, structures, granularity, activationOf, paramsOf, fixedActivations, fixedLayers, stats: actStats, scales, macs, inputStructure };
+  return { graph: g, structures, granularity, weightScheme, rangeBits, activationOf, paramsOf, fixedActivations, fixedLayers, stats: actStats, scales, macs, inputStructure };
 }
 
 /** Goyal's no-clipping starting point: F = wl - 1 - ceil(log2 max|x|) (signed), wl - ceil(...) unsigned. */
@@ -201,6 +218,22 @@ export function weightFls(s: Structure, f: StructFormat): number[] {
   if (ch === undefined || ch.length <= 1) return [f.fl];
   const base = fracLength(s.maxAbs, f.wl, true);
   return ch.map((m) => f.fl + (fracLength(m, f.wl, true) - base));
+}
+
+/**
+ * Range-adaptive ranges of a weight structure at (wl, fl): max|w_c| * 2^(F0 - fl)
+ * per output channel (or per layer), F0 the layer's no-clipping F at wl.
+ */
+export function weightRanges(s: Structure, f: StructFormat): number[] {
+  const ch = s.channelMaxAbs !== undefined && s.channelMaxAbs.length > 1 ? s.channelMaxAbs : [s.maxAbs];
+  const scale = 2 ** (fracLength(s.maxAbs, f.wl, true) - f.fl);
+  return ch.map((m) => (m > 0 ? m : 1e-8) * scale);
+}
+
+/** The weight assignment of structure s at format f under the space's weight scheme. */
+export function weightAssignment(space: SearchSpace, s: Structure, f: StructFormat): WeightAssignment {
+  if (space.weightScheme === 'range-adaptive') return { scheme: 'range-adaptive', wl: f.wl, range: weightRanges(s, f), rangeBits: space.rangeBits };
+  return { scheme: 'dynamic', wl: f.wl, fl: weightFls(s, f) };
 }
 
 export function qformatOf(s: Structure, f: StructFormat): QFormat {
@@ -220,7 +253,7 @@ export function toAssignment(space: SearchSpace, config: Config): Assignment {
   for (const [name, p] of space.paramsOf) {
     const ws = space.structures[p.weight]!;
     const wf = at(p.weight);
-    const weight: WeightAssignment = { scheme: 'dynamic', wl: wf.wl, fl: weightFls(ws, wf) };
+    const weight = weightAssignment(space, ws, wf);
     if (p.bias === undefined) layers.set(name, { weight });
     else {
       const bf = at(p.bias);
