@@ -173,6 +173,7 @@ function addSearchOptions(cmd: Command): Command {
     .option('--granularity <g>', 'weight formats per layer or per output channel', 'layer')
     .option('--weight-scheme <s>', 'searched weights: dynamic (power-of-two fixed point, Goyal) or range-adaptive (integer kernel times a stored range per channel or layer, Hong; biases in accumulator units)', 'dynamic')
     .option('--range-bits <n>', 'range-adaptive weights: bits of each stored range (counted in memory)', '16')
+    .option('--act-bits <n>', 'do not search activations: fix each at n bits (no-clipping format from calibration); only weights (and dynamic biases) are searched')
     .option('--objective <o>', 'what the search minimizes: memory | mult | bops', 'memory')
     .option('--passes <n>', 'passes over the data structures', '1')
     .option('--no-distill', 'skip the self-distillation step (bias correction and rounding choice)')

@@ -104,6 +104,12 @@ test('range-adaptive space: weights only (biases in accumulator units), ranges p
   const dw2 = dyn.structures.find((s) => s.kind === 'weight' && s.node === 'c2')!;
   assert.ok(structureError(ra, w2, fr[w2.id]!) < structureError(dyn, dw2, fd[dw2.id]!), 'range-adaptive has the smaller weight error at 4 bits');
   assert.ok(lowerOne(ra, w2, fr[w2.id]!).wl === 3);
+  // With fixed activation bits only the parameters are searched.
+  const wOnly = searchSpace(g, stats, { scales: PIXEL_SCALES, granularity: 'channel', weightScheme: 'range-adaptive', activationBits: 12 });
+  assert.deepEqual(wOnly.structures.map((s) => s.kind), ['weight', 'weight', 'weight']);
+  const add = g.nodes.find((n) => n.op === 'Add')!.outputs[0]!;
+  assert.equal(wOnly.fixedActivations.get(add)!.wl, 12);
+  assert.deepEqual(wOnly.fixedActivations.get(g.outputs[0]!), { signed: false, wl: 8, fl: 0 });
 });
 
 test('the range-adaptive fake-quant network computes what the integer engine computes', async () => {

@@ -47,6 +47,7 @@ export interface SearchCliOptions extends CalibOptions, Omit<EvalCliOptions, 'js
   granularity: string;
   weightScheme?: string;
   rangeBits?: string;
+  actBits?: string;
   objective: string;
   passes: string;
   distill: boolean;
@@ -115,6 +116,7 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
     granularity: oneOf('granularity', opts.granularity, ['layer', 'channel'] as const),
     weightScheme: oneOf('weight-scheme', opts.weightScheme ?? 'dynamic', ['dynamic', 'range-adaptive'] as const),
     rangeBits: int('range-bits', opts.rangeBits, 2),
+    activationBits: num('act-bits', opts.actBits, (n) => Number.isInteger(n) && n >= 2 && n <= 16, 'an integer in 2..16'),
     objective: oneOf<Objective>('objective', opts.objective, OBJECTIVES),
     passes: int('passes', opts.passes, 1),
     distill: opts.distill,

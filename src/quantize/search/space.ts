@@ -9,7 +9,7 @@
  * calibration saw no negative value (ReLU outputs), which gives it one more
  * magnitude bit at the same word length.
  *
- * Not searched, fixed formats:
+ * Not searched, fixed formats (with `activationBits`, every activation too):
  *   - graph inputs: `inputBits` (default 8) from their calibrated maximum; with
  *     pixel I/O (`scales` not 1, src/passes/pixel-io.ts) inputs and outputs are
  *     the pixel formats UQ(8,0), as `fxp quantize --pixel-io` gives them;
@@ -79,6 +79,8 @@ export interface SpaceOptions {
   readonly weightScheme?: WeightScheme;
   /** Bits of the stored range-adaptive ranges (default 16). */
   readonly rangeBits?: number;
+  /** Fix every activation that would be searched at this word length (no-clipping format) instead: only parameters are searched. */
+  readonly activationBits?: number;
   readonly inputBits?: number;
   readonly probBits?: number;
   readonly affineBits?: number;
@@ -181,6 +183,10 @@ export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, o
     }
     if (pixel && g.outputs.includes(out)) {
       fixedActivations.set(out, pixelFormat(8));
+      return;
+    }
+    if (opts.activationBits !== undefined) {
+      fixedActivations.set(out, chooseFormat(s, opts.activationBits, 'max'));
       return;
     }
     const count = sizeOf(shapes[out]!);
