@@ -212,24 +212,44 @@ class Codec(nn.Module):
     def aux_parameters(self):
         return [p for n, p in self.named_parameters() if n.endswith('quantiles')]
 
-    def forward(self, x, noise=True):
+    def forward(self, x, noise=True, ste=False, amp=False):
         """Returns dict(x_hat, y_lik, z_lik). noise=True: additive U(-0.5,0.5) on y and z
         (training); noise=False: test-time quantization z_hat = round(z),
-        y_hat = round(y - mu) + mu."""
-        y = self.g_a(x)
-        z = self.h_a(y)
+        y_hat = round(y - mu) + mu.
+        ste=True (training only): the rate still sees the noisy y, but the synthesis gets the
+        test-time y_hat = round(y - mu) + mu with a straight-through gradient (Minnen & Singh
+        2020), so g_s trains on what the decoder will get.
+        amp=True: the four transforms run under bfloat16 autocast (their outputs are cast back
+        to float32); the likelihoods are always float32."""
+        def run(f, v):
+            if not amp:
+                return f(v)
+            with torch.autocast(device_type=v.device.type, dtype=torch.bfloat16):
+                return f(v).float()
+
+        y = run(self.g_a, x)
+        z = run(self.h_a, y)
         if noise:
             z_t = z + torch.empty_like(z).uniform_(-0.5, 0.5)
         else:
             z_t = torch.round(z)
         z_lik = self.entropy_bottleneck.likelihood(z_t)
-        mu, raw = self.h_s(z_t, training_split=True)
+        if amp:
+            with torch.autocast(device_type=z_t.device.type, dtype=torch.bfloat16):
+                mu, raw = self.h_s(z_t, training_split=True)
+            mu, raw = mu.float(), raw.float()
+        else:
+            mu, raw = self.h_s(z_t, training_split=True)
         if noise:
             y_t = y + torch.empty_like(y).uniform_(-0.5, 0.5)
         else:
             y_t = torch.round(y - mu) + mu
         y_lik = gaussian_likelihood(y_t, mu, raw)
-        x_hat = self.g_s(y_t)
+        if noise and ste:
+            y_syn = y + (torch.round(y - mu) + mu - y).detach()
+        else:
+            y_syn = y_t
+        x_hat = run(self.g_s, y_syn)
         return {'x_hat': x_hat, 'y_lik': y_lik, 'z_lik': z_lik}
 
 

@@ -7,15 +7,19 @@
 # Env: MINUTES (default 22), CK (default /tmp/codec-ck), PACK (default .codecpack),
 #      BATCH (16), LR (3e-4), DECAY (0.55: fraction of the time at LR before the linear decay
 #      to 1e-5), INIT (a folder with slim q1.pt..q4.pt from slim_checkpoint.py: continue the
-#      committed models/codec/qN weights with a fresh optimizer and a 300-iteration warm-up).
+#      committed models/codec/qN weights with a fresh optimizer and a 300-iteration warm-up),
+#      EXTRA (more train.py flags, e.g. "--ste --amp").
 # Session 3 trained from scratch with the defaults; session 4 continued those checkpoints with
 #   INIT=.codec-init BATCH=32 LR=2e-4 DECAY=0.45 MINUTES=21
+# Session 6 continued those, on 72 images (prepare_data.py now adds 22 textured photographs), with
+#   INIT=.codec-init BATCH=32 LR=1e-4 DECAY=0.35 MINUTES=MIN EXTRA="--ste --amp"
 set -u
 MINUTES=${MINUTES:-22}
 BATCH=${BATCH:-16}
 LR=${LR:-3e-4}
 DECAY=${DECAY:-0.55}
 INIT=${INIT:-}
+EXTRA=${EXTRA:-}
 CK=${CK:-/tmp/codec-ck}
 PACK=${PACK:-.codecpack}
 LAMBDAS=(0 0.0035 0.0067 0.013 0.025)
@@ -27,8 +31,8 @@ start)
     init=(); if [ -n "$INIT" ]; then init=(--init "$INIT/q$q.pt" --init-onnx "models/codec/q$q" --warmup 300); fi
     PYTHONUNBUFFERED=1 setsid nohup python3 scripts/codec/train.py --images "$PACK" --device cuda \
       --crop 256 --batch "$BATCH" --lambda ${LAMBDAS[$q]} --minutes "$MINUTES" --lr "$LR" --lr-final 1e-5 \
-      --decay-start "$DECAY" "${init[@]}" --N 64 --M 128 --clip 4 --seed $q --log-every 500 --save-minutes 2 \
-      --no-opt-state --threads 3 --out "$CK/q$q.pt" > "$CK/q$q.log" 2>&1 < /dev/null &
+      --decay-start "$DECAY" "${init[@]}" --N 64 --M 128 --clip 4 --seed $q --log-every ${LOGEVERY:-500} --save-minutes 2 \
+      --no-opt-state --threads 3 $EXTRA --out "$CK/q$q.pt" > "$CK/q$q.log" 2>&1 < /dev/null &
   done
   sleep 60; tail -n 2 "$CK"/q*.log ;;
 status|wait)

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """Build the training / held-out crop sets for the float codec (scripts/codec/train.py).
 
-Source: photographs shipped in Debian wallpaper packages (never Kodak; Kodak is for
+Source: photographs shipped in Debian wallpaper packages, plus EXTRA_PHOTOS below (never Kodak; Kodak is for
 evaluation only). Needs:
 
     apt-get install -y mate-backgrounds plasma-workspace-wallpapers ukui-wallpapers gnome-backgrounds \
-        lomiri-wallpapers-16.04 lomiri-wallpapers-20.04
+        lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 palapeli-data opencv-doc
 
 Run (from the repository root; the data stays outside the repository):
 
@@ -45,6 +45,15 @@ from PIL import Image
 
 PACKAGES = ['mate-backgrounds', 'plasma-workspace-wallpapers', 'ukui-wallpapers', 'gnome-backgrounds',
             'lomiri-wallpapers-16.04', 'lomiri-wallpapers-20.04']
+# Textured everyday photographs from two more Debian packages (the wallpapers are mostly smooth
+# landscapes; Kodak is not). Training only: the held-out split is drawn from the wallpapers
+# alone, so it is the same as before these were added. Chosen by eye: photographs only (no
+# drawings, renders, charts, near-duplicate stereo pairs), short side >= 480 px.
+EXTRA_PHOTOS = {
+    'palapeli-data': [r'/palapeli/collection/[^/]+\.jpg$'],
+    'opencv-doc': [r'/examples/data/(fruits|baboon|leuvenA|aloeL|building|orange|apple|stuff|aero1|'
+                   r'ela_original)\.jpg$', r'/examples/data/graf1\.png$', r'/examples/text/scenetext0[1-6]\.jpg$'],
+}
 
 
 def package_files(pkg):
@@ -88,6 +97,19 @@ def collect():
     return images
 
 
+def collect_extra():
+    """The EXTRA_PHOTOS files, as (path, package, w, h), short side >= 480 px."""
+    out = []
+    for pkg, patterns in EXTRA_PHOTOS.items():
+        for f in sorted(package_files(pkg)):
+            if any(re.search(p, f) for p in patterns):
+                with Image.open(f) as im:
+                    w, h = im.size
+                if min(w, h) >= 480:
+                    out.append((f, pkg, w, h))
+    return out
+
+
 def crops_from(path, rng, n_crops, size, n_scales):
     with Image.open(path) as im:
         im = im.convert('RGB')
@@ -129,7 +151,7 @@ def pack(args, rng, train_imgs, val_imgs):
         val += crops_from(f, rng, args.val_per_image, 256, n_scales=2)
     np.save(os.path.join(args.pack, 'val_256.npy'), np.stack(val))
     meta = {
-        'packages': PACKAGES,
+        'packages': PACKAGES + ([] if args.no_extra else list(EXTRA_PHOTOS)),
         'train_images': [f for f, _, _, _ in train_imgs], 'packed': names,
         'val_images': [f for f, _, _, _ in val_imgs], 'val_crops': len(val), 'val_crop': 256,
         'downsample': 'short side -> 768 px (Lanczos, never upsampled), JPEG q95 4:4:4; '
@@ -151,6 +173,8 @@ def main():
     ap.add_argument('--seed', type=int, default=1234)
     ap.add_argument('--pack', metavar='DIR',
                     help='write downsampled training images (JPEG q95) to DIR instead of train crops')
+    ap.add_argument('--no-extra', action='store_true',
+                    help='wallpapers only (sessions 3-4): leave out the EXTRA_PHOTOS training photographs')
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(args.seed)
@@ -161,6 +185,10 @@ def main():
     val_idx = set(order[:n_val].tolist())
     train_imgs = [im for i, im in enumerate(images) if i not in val_idx]
     val_imgs = [im for i, im in enumerate(images) if i in val_idx]
+    if not args.no_extra:
+        extra = collect_extra()
+        print('%d extra training photographs (%s)' % (len(extra), ', '.join(EXTRA_PHOTOS)))
+        train_imgs += extra
 
     if args.pack:
         pack(args, rng, train_imgs, val_imgs)
@@ -182,7 +210,7 @@ def main():
     np.save(os.path.join(args.out, 'train_%d.npy' % args.crop), train)
     np.save(os.path.join(args.out, 'val_256.npy'), val)
     meta = {
-        'packages': PACKAGES,
+        'packages': PACKAGES + ([] if args.no_extra else list(EXTRA_PHOTOS)),
         'train_images': [f for f, _, _, _ in train_imgs],
         'val_images': [f for f, _, _, _ in val_imgs],
         'train_crops': int(len(train)), 'crop': args.crop,

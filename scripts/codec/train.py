@@ -40,7 +40,7 @@ the MKL-DNN Conv2d path, so the model computes its transposed convolutions in th
 sub-pixel form (3x3 Conv2d + PixelShuffle) during training; see codec_model.py.
 
 GPU training (the shipped models; see models/codec/README.md): the data travels as
-prepare_data.py --pack DIR (50 downsampled JPEGs, ~24 MB) and train.py reads it with
+prepare_data.py --pack DIR (72 downsampled JPEGs since session 6, ~29 MB) and train.py reads it with
 --images DIR --device cuda, cutting random --crop crops on the device from three
 rescaled copies of each image (short side 512, 640, 768 px).
 
@@ -155,6 +155,10 @@ def main():
     ap.add_argument('--warmup', type=int, default=0,
                     help='iterations of linear lr warm-up at the start of this run (use with --init)')
     ap.add_argument('--aux-lr', type=float, default=1e-3, help='Adam lr for the prior quantiles (aux loss)')
+    ap.add_argument('--ste', action='store_true',
+                    help='synthesis trains on rounded latents with a straight-through gradient (the rate '
+                         'keeps the additive noise); see Codec.forward')
+    ap.add_argument('--amp', action='store_true', help='bfloat16 autocast for the transforms (GPU speed)')
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--seed', type=int, default=0)
@@ -228,7 +232,7 @@ def main():
             'aux_opt': None if args.no_opt_state else aux_opt.state_dict(),
             'lambda': args.lmbda, 'iterations': it, 'train_seconds': elapsed,
             'total_iterations': prev_total_iters + it, 'total_train_seconds': prev_total_secs + elapsed,
-            'batch': args.batch, 'crop': args.crop if args.images else 128, 'lr': args.lr, 'init': args.init, 'resume': args.resume,
+            'batch': args.batch, 'ste': args.ste, 'amp': args.amp, 'crop': args.crop if args.images else 128, 'lr': args.lr, 'init': args.init, 'resume': args.resume,
             'history': history, 'sources': sources, 'final_eval': final_eval,
         }
         tmp = path + '.tmp'
@@ -267,7 +271,7 @@ def main():
             xb = torch.flip(xb, dims=[3])
         if rng.random() < 0.5:
             xb = torch.flip(xb, dims=[2])
-        out = model(xb, noise=True)
+        out = model(xb, noise=True, ste=args.ste, amp=args.amp)
         loss, bpp, mse = rd_terms(out, xb, args.lmbda)
         opt.zero_grad()
         loss.backward()
@@ -278,13 +282,15 @@ def main():
         aux.backward()
         aux_opt.step()
         it += 1
-        acc['loss'] += loss.item()
-        acc['bpp'] += bpp.item()
-        acc['mse'] += mse.item()
-        acc['aux'] += aux.item()
+        # summed on the device; read (one sync) only when logging
+        acc['loss'] += loss.detach()
+        acc['bpp'] += bpp.detach()
+        acc['mse'] += mse.detach()
+        acc['aux'] += aux.detach()
         acc['n'] += 1
         if it % args.log_every == 0:
             n = acc['n']
+            acc.update({k: float(acc[k]) for k in ('loss', 'bpp', 'mse', 'aux')})
             rec = {'it': it, 'sec': round(elapsed, 1), 'loss': acc['loss'] / n, 'bpp': acc['bpp'] / n,
                    'psnr': 10 * math.log10(1.0 / (acc['mse'] / n)), 'aux': acc['aux'] / n,
                    'img_per_s': round(n * args.batch / max(1e-6, (time.time() - t0) - acc.get('t', 0.0)), 2),
