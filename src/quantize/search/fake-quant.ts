@@ -27,8 +27,8 @@ import type { Node } from '../../ir/ops.js';
 import { producers } from '../../ir/graph.js';
 import type { Tensor } from '../../tensor.js';
 import { FORMAT_PRESERVING_OPS, isParamOp } from '../assignment.js';
-import { accumulatorBias, rangeAdaptiveWeights } from '../lower.js';
-import { qformatOf, weightFls, weightRanges, type Config, type SearchSpace, type StructFormat } from './space.js';
+import { accumulatorBias } from '../lower.js';
+import { qformatOf, rangeAdaptiveKernel, weightFls, type Config, type SearchSpace, type StructFormat } from './space.js';
 
 /** x -> clamp(floor(x * 2^fl + 1/2), qmin, qmax) * 2^-fl, elementwise. */
 export function fakeQuant(data: Float32Array, f: QFormat, out: Float32Array = new Float32Array(data.length)): Float32Array {
@@ -62,8 +62,8 @@ type InputSource = { readonly sid: number } | { readonly fixed: QFormat } | unde
  */
 export class FakeQuantNet {
   private readonly memo = new Map<string, Tensor>();
-  /** Range-adaptive weight units per channel, by the memo key of their kernel. */
-  private readonly raScale = new Map<string, number[]>();
+  /** Range-adaptive kernels (dequantized) and their weight units, by structure and format. */
+  private readonly raKernels = new Map<string, { readonly w: Tensor; readonly scale: readonly number[] }>();
   private readonly inputSource: InputSource[];
   /** Pads with per-channel values (fold-affine-forward): output value id -> where their input's format comes from. */
   private readonly padSource = new Map<number, InputSource>();
@@ -155,20 +155,14 @@ export class FakeQuantNet {
   private rangeAdaptive(out: Map<number, Tensor>, node: Node, i: number, sid: number, wf: StructFormat | undefined, config: Config, override: Override | undefined): void {
     if (wf === undefined) return;
     const key = `ra:${sid}:${wf.wl}:${wf.fl}`;
-    const wv = this.space.graph.values[node.inputs[1]!]!;
-    let w = this.memo.get(key);
-    let scale = this.raScale.get(key);
-    if (w === undefined || scale === undefined) {
-      const ranges = weightRanges(this.space.structures[sid]!, wf);
-      const q = rangeAdaptiveWeights(wv.data!, ranges.length, wf.wl, ranges, this.space.rangeBits);
-      const per = q.data.length / ranges.length;
-      const data = new Float32Array(q.data.length);
-      for (let k = 0; k < data.length; k++) data[k] = q.data[k]! * q.scale[Math.floor(k / per)]!;
-      w = { shape: wv.shape.map(Number), data };
-      scale = q.scale;
-      this.memo.set(key, w);
-      this.raScale.set(key, scale);
+    let kernel = this.raKernels.get(key);
+    if (kernel === undefined) {
+      const k = rangeAdaptiveKernel(this.space, this.space.structures[sid]!, wf);
+      const wv = this.space.graph.values[node.inputs[1]!]!;
+      kernel = { w: { shape: wv.shape.map(Number), data: Float32Array.from(k.values) }, scale: k.scale };
+      this.raKernels.set(key, kernel);
     }
+    const { w, scale } = kernel;
     out.set(node.inputs[1]!, w);
     const bId = node.inputs[2];
     const fx = this.inputFl(i, config, override);
@@ -252,6 +246,6 @@ export class FakeQuantNet {
   /** Drops memoized tensors (call when a strategy moves on, to bound memory). */
   clear(): void {
     this.memo.clear();
-    this.raScale.clear();
+    this.raKernels.clear();
   }
 }

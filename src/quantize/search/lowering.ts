@@ -10,8 +10,7 @@
  */
 import { quantError } from '../range.js';
 import type { Histogram } from '../histogram.js';
-import { rangeAdaptiveWeights } from '../lower.js';
-import { weightFls, weightRanges, type Config, type SearchSpace, type StructFormat, type Structure } from './space.js';
+import { rangeAdaptiveKernel, weightFls, type Config, type SearchSpace, type StructFormat, type Structure } from './space.js';
 
 export type Objective = 'memory' | 'mult' | 'bops';
 export const OBJECTIVES: readonly Objective[] = ['memory', 'mult', 'bops'];
@@ -39,11 +38,9 @@ export function structureError(space: SearchSpace, s: Structure, f: StructFormat
   const data = space.graph.values[s.valueId]!.data!;
   if (s.kind === 'bias') return quantError(data, { signed: true, wl: f.wl, fl: f.fl });
   if (space.weightScheme === 'range-adaptive') {
-    const ranges = weightRanges(s, f);
-    const q = rangeAdaptiveWeights(data, ranges.length, f.wl, ranges, space.rangeBits);
-    const per = data.length / ranges.length;
+    const { values } = rangeAdaptiveKernel(space, s, f);
     let e = 0;
-    for (let i = 0; i < data.length; i++) e += (q.data[i]! * q.scale[Math.floor(i / per)]! - data[i]!) ** 2;
+    for (let i = 0; i < data.length; i++) e += (values[i]! - data[i]!) ** 2;
     return e;
   }
   const fls = weightFls(s, f);

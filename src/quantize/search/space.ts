@@ -40,6 +40,7 @@ import { concreteInputShapes, inferShapes } from '../../ir/shape.js';
 import { sizeOf } from '../../tensor.js';
 import { FORMAT_PRESERVING_OPS, isParamOp, type Assignment, type LayerAssignment, type WeightAssignment, type WeightScheme } from '../assignment.js';
 import { isNonNegative, type TensorStats } from '../calibrate.js';
+import { rangeAdaptiveWeights } from '../lower.js';
 import { pixelFormat } from '../pipeline.js';
 import { chooseFormat, fracLength } from '../range.js';
 import { maxAbs, weightChannels } from '../uniform.js';
@@ -234,6 +235,19 @@ export function weightRanges(s: Structure, f: StructFormat): number[] {
   const ch = s.channelMaxAbs !== undefined && s.channelMaxAbs.length > 1 ? s.channelMaxAbs : [s.maxAbs];
   const scale = 2 ** (fracLength(s.maxAbs, f.wl, true) - f.fl);
   return ch.map((m) => (m > 0 ? m : 1e-8) * scale);
+}
+
+/**
+ * Weight structure s's range-adaptive kernel at f as lowering stores it
+ * (lower.ts rangeAdaptiveWeights), dequantized: each integer times its entry's
+ * weight unit, in doubles; and those units (one per layer or per channel).
+ */
+export function rangeAdaptiveKernel(space: SearchSpace, s: Structure, f: StructFormat): { readonly values: Float64Array; readonly scale: readonly number[] } {
+  const data = space.graph.values[s.valueId]!.data!;
+  const ranges = weightRanges(s, f);
+  const q = rangeAdaptiveWeights(data, ranges.length, f.wl, ranges, space.rangeBits);
+  const per = data.length / ranges.length;
+  return { values: Float64Array.from(q.data, (v, k) => v * q.scale[Math.floor(k / per)]!), scale: q.scale };
 }
 
 /** The weight assignment of structure s at format f under the space's weight scheme. */
