@@ -17,27 +17,76 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { CODEC_GRAPHS, convertCodec, type CodecGraphName } from '../../src/codec/convert.js';
 import { encodeCodecModel } from '../../src/codec/model-file.js';
 import { parseNpyUint8 } from '../../src/codec/npy.js';
 import { loadCodecSources } from '../../src/codec/sources.js';
 import { tensor, type Tensor } from '../../src/tensor.js';
 
-const arg = (name: string, def: string): string => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? (process.argv[i + 1] ?? def) : def;
-};
-const srcRoot = arg('--src', 'models/codec');
-const outRoot = arg('--out', 'models/codec');
-const cropsFile = arg('--crops', '/work/codec-data/train_128.npy');
-const count = Number(arg('--count', '64'));
-const abits = Number(arg('--abits', '16'));
-const wbits = Number(arg('--wbits', '8'));
+const USAGE = `usage: npx tsx scripts/codec/convert.ts [options]
+
+Converts the exported float codec models (<src>/q<Q>/*.onnx) into fixed-point
+codec model files (<out>/q<Q>.fxpcm), calibrated on training crops.
+
+  --qualities LIST     comma-separated qualities (default: 1,2,3,4)
+  --src DIR            exported float models (default: models/codec)
+  --out DIR            where q<Q>.fxpcm go (default: models/codec)
+  --crops FILE         calibration crops, uint8 .npy [N,H,W,3] (default: /work/codec-data/train_128.npy)
+  --count N            calibration crops used, spread over the file (default: 64)
+  --abits N            activation bits (default: 16)
+  --wbits N            weight bits of every graph (default: 8)
+  --wbits-graph LIST   per-graph weight bits, GRAPH=BITS,... with GRAPH one of ${CODEC_GRAPHS.join(', ')}
+  -h, --help           this text
+
+The committed models: --wbits 10 --wbits-graph analysis=10,synthesis=11.`;
+
+let parsed: ReturnType<typeof parseCli>;
+function parseCli() {
+  return parseArgs({
+    options: {
+      qualities: { type: 'string', default: '1,2,3,4' },
+      src: { type: 'string', default: 'models/codec' },
+      out: { type: 'string', default: 'models/codec' },
+      crops: { type: 'string', default: '/work/codec-data/train_128.npy' },
+      count: { type: 'string', default: '64' },
+      abits: { type: 'string', default: '16' },
+      wbits: { type: 'string', default: '8' },
+      'wbits-graph': { type: 'string', default: '' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }).values;
+}
+try {
+  parsed = parseCli();
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+  process.exit(1);
+}
+if (parsed.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+function intArg(name: string, v: string, lo: number, hi: number): number {
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= lo && n <= hi)) {
+    process.stderr.write(`--${name}: '${v}' is not an integer in ${lo}..${hi}\n`);
+    process.exit(1);
+  }
+  return n;
+}
+const srcRoot = parsed.src;
+const outRoot = parsed.out;
+const cropsFile = parsed.crops;
+const count = intArg('count', parsed.count, 1, 100000);
+const abits = intArg('abits', parsed.abits, 2, 16);
+const wbits = intArg('wbits', parsed.wbits, 2, 16);
 const graphWeightBits: Partial<Record<CodecGraphName, number>> = {};
-for (const kv of arg('--wbits-graph', '').split(',').filter((x) => x !== '')) {
+for (const kv of parsed['wbits-graph'].split(',').filter((x) => x !== '')) {
   const [name, bits] = kv.split('=');
   if (!(CODEC_GRAPHS as readonly string[]).includes(name ?? '') || !(Number(bits) >= 2 && Number(bits) <= 16)) {
-    throw new Error(`--wbits-graph: '${kv}' is not GRAPH=BITS with GRAPH one of ${CODEC_GRAPHS.join(', ')} and BITS 2..16`);
+    process.stderr.write(`--wbits-graph: '${kv}' is not GRAPH=BITS with GRAPH one of ${CODEC_GRAPHS.join(', ')} and BITS 2..16\n`);
+    process.exit(1);
   }
   graphWeightBits[name as CodecGraphName] = Number(bits);
 }
@@ -62,7 +111,7 @@ function calibrationBatches(): Tensor[] {
 }
 
 const batches = calibrationBatches();
-for (const q of arg('--qualities', '1,2,3,4').split(',').map(Number)) {
+for (const q of parsed.qualities.split(',').map((v) => intArg('qualities', v, 1, 255))) {
   const dir = join(srcRoot, `q${q}`);
   if (!existsSync(join(dir, 'synthesis.onnx')) || !existsSync(join(dir, 'meta.json'))) {
     process.stdout.write(`q${q}: ${dir} has no exported model yet, skipped\n`);

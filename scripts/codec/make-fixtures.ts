@@ -16,6 +16,7 @@ import type { FixtureEntry } from '../../test/codec/fixture-manifest.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createCodec, decodeImage, encodeImage } from '../../src/codec/codec.js';
 import { decodeCodecModel } from '../../src/codec/model-file.js';
 import { readImage } from '../../src/data/images.js';
@@ -30,22 +31,48 @@ const CROPS = [
   { image: 'kodim23.png', left: 300, top: 100, width: 77, height: 96 },
 ] as const;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i > 0 ? process.argv[i + 1] : undefined;
-  return v === undefined ? resolve(ROOT, fallback) : resolve(v);
-}
+const USAGE = `usage: npx tsx scripts/codec/make-fixtures.ts [options]
 
-const kodak = arg('kodak', '../shared/data/kodak');
-const modelDir = arg('model-dir', 'models/codec');
-const out = arg('out', 'test/fixtures/codec');
+Encodes two odd-sized Kodak crops at every quality of the codec models and writes
+the cross-platform fixtures (<out>/<crop>-q<Q>.fxpc and <out>/manifest.json with
+the FNV-1a 64 of the decoded RGB). Other .fxpc files in <out> are removed.
+
+  --kodak DIR       Kodak PNGs (default: ../shared/data/kodak)
+  --model-dir DIR   q<Q>.fxpcm models (default: models/codec)
+  --out DIR         fixture folder (default: test/fixtures/codec)
+  -h, --help        this text
+
+Relative defaults are taken from the repository root; given paths from the current folder.`;
+
+let values: { kodak?: string | undefined; 'model-dir'?: string | undefined; out?: string | undefined; help?: boolean | undefined };
+try {
+  values = parseArgs({ options: { kodak: { type: 'string' }, 'model-dir': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+  process.exit(1);
+}
+if (values.help === true) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const pathArg = (v: string | undefined, fallback: string): string => (v === undefined ? resolve(ROOT, fallback) : resolve(v));
+const kodak = pathArg(values.kodak, '../shared/data/kodak');
+const modelDir = pathArg(values['model-dir'], 'models/codec');
+const out = pathArg(values.out, 'test/fixtures/codec');
+if (!existsSync(join(kodak, 'kodim01.png'))) {
+  process.stderr.write(`no Kodak images in ${kodak} (kodim01.png missing); pass --kodak DIR\n`);
+  process.exit(1);
+}
 
 const qualities = (existsSync(modelDir) ? readdirSync(modelDir) : [])
   .map((n) => /^q(\d+)\.fxpcm$/.exec(n)?.[1])
   .filter((q): q is string => q !== undefined)
   .map(Number)
   .sort((a, b) => a - b);
-if (qualities.length === 0) throw new Error(`no q*.fxpcm models in ${modelDir}`);
+if (qualities.length === 0) {
+  process.stderr.write(`no q*.fxpcm models in ${modelDir}; pass --model-dir DIR\n`);
+  process.exit(1);
+}
 
 mkdirSync(out, { recursive: true });
 const entries: FixtureEntry[] = [];
