@@ -77,6 +77,7 @@ test('range-adaptive space: weights only (biases in accumulator units), ranges p
   const { g, stats } = await fixture();
   const dyn = searchSpace(g, stats, { scales: PIXEL_SCALES, granularity: 'channel' });
   const ra = searchSpace(g, stats, { scales: PIXEL_SCALES, granularity: 'channel', weightScheme: 'range-adaptive' });
+  assert.equal(ra.rangeMethod, 'max');
   assert.equal(ra.weightScheme, 'range-adaptive');
   assert.equal(ra.structures.filter((s) => s.kind === 'bias').length, 0);
   assert.equal(dyn.structures.filter((s) => s.kind === 'bias').length, 3);
@@ -104,6 +105,28 @@ test('range-adaptive space: weights only (biases in accumulator units), ranges p
   const dw2 = dyn.structures.find((s) => s.kind === 'weight' && s.node === 'c2')!;
   assert.ok(structureError(ra, w2, fr[w2.id]!) < structureError(dyn, dw2, fd[dw2.id]!), 'range-adaptive has the smaller weight error at 4 bits');
   assert.ok(lowerOne(ra, w2, fr[w2.id]!).wl === 3);
+  // Range method 'mse': at every word length each channel's range is
+  // its least-error clip (at most its max), the FL steps halve it, and the weight
+  // error is never above the max ranges'.
+  const mse = searchSpace(g, stats, { scales: PIXEL_SCALES, granularity: 'channel', weightScheme: 'range-adaptive', rangeMethod: 'mse' });
+  assert.equal(mse.rangeMethod, 'mse');
+  const m2 = mse.structures.find((s) => s.kind === 'weight' && s.node === 'c2')!;
+  for (const wl of [3, 4, 6, 8]) {
+    const f = { wl, fl: uniformConfig(mse, { weight: wl, bias: 16, activation: 10 })[m2.id]!.fl };
+    const r = weightRanges(m2, f);
+    assert.deepEqual(r, m2.clipRanges![wl]);
+    r.forEach((x, c) => assert.ok(x <= w2.channelMaxAbs![c]! && x >= 0.5 * w2.channelMaxAbs![c]! - 1e-12));
+    assert.deepEqual(weightRanges(m2, { wl, fl: f.fl + 1 }), r.map((x) => x / 2));
+    assert.ok(structureError(mse, m2, f) <= structureError(ra, w2, f), `mse ranges no worse at ${wl} bits`);
+    const lm = toAssignment(mse, uniformConfig(mse, { weight: wl, bias: 16, activation: 10 })).layers.get('c2')!.weight;
+    assert.ok(lm.scheme === 'range-adaptive' && lm.range.every((x, c) => x === r[c]));
+  }
+  // These weights are uniform, where the maximum is nearly the best clip; still
+  // strictly less error at low widths, 4% less at 2 bits.
+  for (const wl of [2, 3, 4, 5]) {
+    const f = uniformConfig(mse, { weight: wl, bias: 16, activation: 10 })[m2.id]!;
+    assert.ok(structureError(mse, m2, f) < (wl === 2 ? 0.97 : 1) * structureError(ra, w2, f), `mse ranges strictly better at ${wl} bits`);
+  }
   // With fixed activation bits only the parameters are searched.
   const wOnly = searchSpace(g, stats, { scales: PIXEL_SCALES, granularity: 'channel', weightScheme: 'range-adaptive', activationBits: 12 });
   assert.deepEqual(wOnly.structures.map((s) => s.kind), ['weight', 'weight', 'weight']);
@@ -178,4 +201,34 @@ test('a range-adaptive pixel search: its PSNR drop is the integer engine\'s, and
   assert.equal(cost.scopes.all.uniform8.rangeBits, 0);
   const weights = cost.rows.reduce((s, x) => s + x.weights, 0);
   assert.ok(Math.abs(cost.avgWeightStorageBits - cost.avgWeightBits - ranges / weights) < 1e-12);
+});
+
+test('fxpqnet with error-compensating rounding (gptq): kept layers carry grid weights the integer engine reproduces', async () => {
+  const { g, stats } = await fixture();
+  const { input, targets } = images();
+  const set: SearchSet = {
+    name: 'pixels',
+    count: N,
+    chunks: [0, 1, 2].map((k) => ({ id: k, input: { shape: [4, 3, S, S], data: input.data.subarray(k * 4 * 3 * S * S, (k + 1) * 4 * 3 * S * S) }, targets: targets.slice(4 * k, 4 * k + 4) })),
+  };
+  for (const weightScheme of ['range-adaptive', 'dynamic'] as const) {
+    const r = await runSearch(g, stats, set, {
+      strategy: 'fxpqnet', metric: 'psnr', budget: 0.5, threads: 0, scales: PIXEL_SCALES, granularity: 'channel', weightScheme,
+      activationBits: 12, distillRounding: 'gptq', biasCorrection: false,
+    });
+    const steps = r.distill ?? [];
+    // The teacher is the float graph as given: layer errors are against it, not against
+    // the patched weights (with the patched graph as teacher every gptq layer "matched" and the net lost 11 dB).
+    const check = r.distillChecks![0]!;
+    if (weightScheme === 'range-adaptive') assert.ok(check.kept && check.dropAfter < 0.6 * check.dropBefore, `gptq kept and the drop cut: ${JSON.stringify(check)}`);
+    assert.ok(steps.length === 3, `${weightScheme}: a distillation step per layer`);
+    // On this net's correlated pixel inputs error feedback wins somewhere, and never loses: a step is gptq only if its output error is smaller.
+    assert.ok(steps.some((s) => s.gptq === true), `${weightScheme}: error-compensating rounding chosen for some layer`);
+    for (const s of steps) assert.ok(s.mseAfter <= s.mseBefore + 1e-12, `${weightScheme} ${s.node}: ${s.mseAfter} <= ${s.mseBefore}`);
+    const fx = lower(r.graph, r.assignment, { meta: scaleMeta(PIXEL_SCALES) });
+    const engine = imagePsnrs(runFloatIO(createEngine(fx), input), targets);
+    const ref = imagePsnrs(createFloatExecutor(imageNet()).run([input]).outputs[0]!, targets);
+    const mean = (a: Float64Array): number => a.reduce((s, v) => s + v, 0) / a.length;
+    assert.ok(Math.abs(mean(ref) - r.searchDrop - mean(engine)) < 0.01, `${weightScheme}: float ${mean(ref)} - search drop ${r.searchDrop} vs integer engine ${mean(engine)}`);
+  }
 });

@@ -47,10 +47,13 @@ export interface SearchCliOptions extends CalibOptions, Omit<EvalCliOptions, 'js
   granularity: string;
   weightScheme?: string;
   rangeBits?: string;
+  rangeMethod?: string;
   actBits?: string;
   objective: string;
   passes: string;
   distill: boolean;
+  distillRounding?: string;
+  biasCorrection?: boolean;
   /** Evaluate the float model on the evaluation data too (default true; --no-float-eval). */
   floatEval?: boolean;
   inputShape?: string;
@@ -116,10 +119,13 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
     granularity: oneOf('granularity', opts.granularity, ['layer', 'channel'] as const),
     weightScheme: oneOf('weight-scheme', opts.weightScheme ?? 'dynamic', ['dynamic', 'range-adaptive'] as const),
     rangeBits: int('range-bits', opts.rangeBits, 2),
+    rangeMethod: oneOf('range-method', opts.rangeMethod ?? 'max', ['max', 'mse'] as const),
     activationBits: num('act-bits', opts.actBits, (n) => Number.isInteger(n) && n >= 2 && n <= 16, 'an integer in 2..16'),
     objective: oneOf<Objective>('objective', opts.objective, OBJECTIVES),
     passes: int('passes', opts.passes, 1),
     distill: opts.distill,
+    distillRounding: oneOf('distill-rounding', opts.distillRounding ?? 'nearest', ['nearest', 'gptq'] as const),
+    biasCorrection: opts.biasCorrection,
     inputShapes: opts.inputShape === undefined ? undefined : [parseShape(opts.inputShape)],
     onProgress,
   };

@@ -20,12 +20,42 @@
 import type { Graph } from '../../ir/graph.js';
 import { fracLength } from '../range.js';
 import { maxAbs } from '../uniform.js';
+import { rangeAdaptiveWeights } from '../lower.js';
+import { gptqRound, gram, type ChannelGrid } from './gptq.js';
+import type { LayerErrorSums } from './runner.js';
 import type { Scorer } from './scorer.js';
-import type { StructFormat } from './space.js';
+import { weightFls, weightRanges, type SearchSpace, type Structure, type StructFormat } from './space.js';
+
+/** Row m's grid of weight structure s at format f: wl-bit integers times 2^-fl_m (dynamic) or the range-adaptive unit. */
+function weightGrid(space: SearchSpace, s: Structure, f: StructFormat, data: Float32Array, rows: number): (row: number) => ChannelGrid {
+  const lo = -(2 ** (f.wl - 1));
+  const hi = 2 ** (f.wl - 1) - 1;
+  const units =
+    space.weightScheme === 'range-adaptive'
+      ? (() => {
+          const r = weightRanges(s, f);
+          return rangeAdaptiveWeights(data, r.length, f.wl, r, space.rangeBits).scale;
+        })()
+      : weightFls(s, f).map((fl) => 2 ** -fl);
+  const per = units.length === 1 ? rows : rows / units.length;
+  return (row) => ({ unit: units[Math.floor(row / per)]!, lo, hi });
+}
+
+export type DistillRounding = 'nearest' | 'gptq';
+
+/** Input rows per layer that error-compensating rounding builds its H from (spread over the search set). */
+export const GPTQ_ROWS = 4096;
 
 export interface DistillOptions {
   /** Try F - 1 and F + 1 for the weights (default true). */
   readonly flip?: boolean;
+  /**
+   * Rounding of the weights: 'nearest' (each weight to its nearest grid point), or
+   * 'gptq' (also try error-compensating rounding, gptq.ts, for every candidate
+   * format, and keep whichever gives the least output error; Conv with one group
+   * and Dense only). Default 'nearest'.
+   */
+  readonly rounding?: DistillRounding;
   /** Fold the mean error into the bias (default true). */
   readonly biasCorrection?: boolean;
   readonly onLayer?: (step: DistillStep, done: number, total: number) => void;
@@ -35,6 +65,8 @@ export interface DistillStep {
   readonly node: string;
   readonly weightBefore: StructFormat;
   readonly weightAfter: StructFormat;
+  /** The weights were rounded with error feedback (gptq.ts), not to nearest. */
+  readonly gptq?: boolean;
   /** Output MSE (per value, before the activation): at the start format uncorrected, and as chosen. */
   readonly mseBefore: number;
   readonly mseAfter: number;
@@ -59,22 +91,42 @@ export async function distill(scorer: Scorer, start: readonly StructFormat[], op
     const p = scorer.space.paramsOf.get(n.name)!;
     const wf = config[p.weight]!;
     const cands = opts.flip === false ? [wf] : [wf, { wl: wf.wl, fl: wf.fl - 1 }, { wl: wf.wl, fl: wf.fl + 1 }];
-    const sums = await scorer.layerErrors(config, i, cands);
+    const plain = await scorer.layerErrors(config, i, cands);
     // Range-adaptive layers have a bias (in accumulator units) but no bias structure.
     const correct = opts.biasCorrection !== false && n.inputs[2] !== undefined;
-    const mse = sums.map((s) => {
+    const mseOf = (s: LayerErrorSums): number => {
       let e = 0;
       for (let c = 0; c < s.sum.length; c++) e += correct ? s.sumSq[c]! - (s.sum[c]! * s.sum[c]!) / s.count : s.sumSq[c]!;
       return e / Math.max(1, s.count * s.sum.length);
-    });
-    let best = 0;
-    for (let k = 1; k < cands.length; k++) if (mse[k]! < mse[best]!) best = k;
-    config[p.weight] = cands[best]!;
+    };
+    // Every candidate rounded to nearest, then (gptq) with error feedback: the least output error wins, ties to the first.
+    const options: { f: StructFormat; sums: LayerErrorSums; mse: number; w?: Float32Array }[] = cands.map((f, k) => ({ f, sums: plain[k]!, mse: mseOf(plain[k]!) }));
+    const wId = n.inputs[1]!;
+    const w0 = scorer.space.graph.values[wId]!.data!;
+    // Error feedback starts from the float weights, also in a later pass whose graph carries rounded ones.
+    const wFloat = scorer.teacher.values[wId]!.data!;
+    const parts = opts.rounding === 'gptq' ? await scorer.layerRows(config, i, Math.max(1, Math.ceil(GPTQ_ROWS / scorer.chunkCount))) : undefined;
+    if (parts !== undefined && parts.length > 0) {
+      const h = gram(parts);
+      const k = parts[0]!.k;
+      const m = w0.length / k;
+      const ws = scorer.space.structures[p.weight]!;
+      for (const f of cands) {
+        const w = gptqRound(wFloat, m, k, h, weightGrid(scorer.space, ws, f, wFloat, m));
+        await scorer.patch(wId, w);
+        const [s] = await scorer.layerErrors(config, i, [f]);
+        options.push({ f, sums: s!, mse: mseOf(s!), w });
+      }
+    }
+    let best = options[0]!;
+    for (const o of options) if (o.mse < best.mse) best = o;
+    if (parts !== undefined && parts.length > 0) await scorer.patch(wId, best.w ?? w0);
+    config[p.weight] = best.f;
     let maxCorrection = 0;
     if (correct) {
       const bId = n.inputs[2]!;
       const b = scorer.space.graph.values[bId]!.data!;
-      const s = sums[best]!;
+      const s = best.sums;
       const nb = Float32Array.from(b, (x, c) => x - s.sum[c]! / s.count);
       for (let c = 0; c < b.length; c++) maxCorrection = Math.max(maxCorrection, Math.abs(nb[c]! - b[c]!));
       if (p.bias !== undefined) {
@@ -83,9 +135,9 @@ export async function distill(scorer: Scorer, start: readonly StructFormat[], op
       }
       await scorer.patch(bId, nb);
     }
-    const s0 = sums[0]!;
+    const s0 = options[0]!.sums;
     const mseBefore = s0.sumSq.reduce((a, x) => a + x, 0) / Math.max(1, s0.count * s0.sum.length);
-    const step = { node: n.name, weightBefore: wf, weightAfter: cands[best]!, mseBefore, mseAfter: mse[best]!, maxCorrection };
+    const step = { node: n.name, weightBefore: wf, weightAfter: best.f, gptq: best.w !== undefined, mseBefore, mseAfter: best.mse, maxCorrection };
     steps.push(step);
     opts.onLayer?.(step, steps.length, layers.length);
   }

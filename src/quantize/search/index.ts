@@ -9,7 +9,7 @@ import { FxpError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Assignment } from '../assignment.js';
 import type { TensorStats } from '../calibrate.js';
-import { distill, type DistillStep } from './distill.js';
+import { distill, type DistillRounding, type DistillStep } from './distill.js';
 import { fxpqnetSearch, type FxpQNetOptions, type FxpQNetRound } from './fxpqnet.js';
 import { goyalSearch, type GoyalOptions, type GoyalStep } from './goyal.js';
 import type { Objective } from './lowering.js';
@@ -48,6 +48,10 @@ export interface SearchOptions extends SpaceOptions {
   /** FxP-QNet: rounds of reduction + self-distillation (default 1); 0 distillation passes with `distill: false`. */
   readonly passes?: number;
   readonly distill?: boolean;
+  /** Self-distillation's rounding choice (distill.ts): 'nearest' (default) or error-compensating 'gptq'. */
+  readonly distillRounding?: DistillRounding;
+  /** Self-distillation folds each layer's mean output error into its bias (default true). */
+  readonly biasCorrection?: boolean;
   readonly onProgress?: (p: SearchProgress) => void;
 }
 
@@ -160,7 +164,7 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
     const before = scorer.space.graph;
     await scorer.focus(config, { pos: 0 });
     const plain = await scorer.score(config);
-    const d = await distill(scorer, config, { onLayer: (step, done, total) => opts.onProgress?.({ phase: 'distill', done, total, step }) });
+    const d = await distill(scorer, config, { rounding: opts.distillRounding, biasCorrection: opts.biasCorrection, onLayer: (step, done, total) => opts.onProgress?.({ phase: 'distill', done, total, step }) });
     await scorer.focus(d.config, { pos: 0 });
     const corrected = await scorer.score(d.config);
     const keep = corrected.drop <= opts.budget && corrected.rank <= plain.rank;

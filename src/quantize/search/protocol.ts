@@ -15,6 +15,7 @@ import type { ChunkSums } from './metric.js';
 import type { Entry } from './positions.js';
 import { ShardRunner, type ChunkInput, type LayerErrorSums, type RunnerInit } from './runner.js';
 import type { Config, StructFormat } from './space.js';
+import type { LayerRows } from './gptq.js';
 
 export type PoolRequest =
   | { readonly type: 'init'; readonly init: RunnerInit }
@@ -24,6 +25,7 @@ export type PoolRequest =
   | { readonly type: 'evaluate'; readonly config: Config; readonly override: Override | undefined; readonly entry: Entry; readonly ids: readonly number[] }
   | { readonly type: 'patch'; readonly valueId: number; readonly data: Float32Array }
   | { readonly type: 'layerErrors'; readonly config: Config; readonly nodeIndex: number; readonly candidates: readonly StructFormat[] }
+  | { readonly type: 'layerRows'; readonly config: Config; readonly nodeIndex: number; readonly perChunk: number }
   | { readonly type: 'engine'; readonly model: EvalModel }
   | { readonly type: 'engineRun'; readonly input: Tensor };
 
@@ -41,6 +43,7 @@ export interface PoolResults {
   evaluate: ChunkSums[];
   patch: undefined;
   layerErrors: { id: number; sums: LayerErrorSums[] }[];
+  layerRows: { id: number; rows: LayerRows }[] | undefined;
   engine: undefined;
   engineRun: Tensor;
 }
@@ -89,6 +92,8 @@ export class ShardHost {
         return undefined;
       case 'layerErrors':
         return r.layerErrors(req.config, req.nodeIndex, req.candidates);
+      case 'layerRows':
+        return r.layerRows(req.config, req.nodeIndex, req.perChunk);
     }
   }
 }

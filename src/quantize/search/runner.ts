@@ -16,6 +16,52 @@ import { FakeQuantNet, fakeQuant, formatAt, type Override } from './fake-quant.j
 import { chunkSums, imagePsnrs, type ChunkRef, type ChunkSums, type SearchMetric } from './metric.js';
 import { liveSets, type Entry } from './positions.js';
 import { qformatOf, type Config, type SearchSpace, type StructFormat } from './space.js';
+import type { LayerRows } from './gptq.js';
+import type { ConvAttrs } from '../../ir/ops.js';
+import { windowGeometry } from '../../ir/padding.js';
+
+/** `n` indices spread evenly over [0, total) (all of them when total <= n). */
+function spread(total: number, n: number): number[] {
+  if (total <= n) return Array.from({ length: total }, (_, i) => i);
+  return Array.from({ length: n }, (_, j) => Math.floor(((j + 0.5) * total) / n));
+}
+
+/** im2col rows (c, ky, kx) of an NCHW input at `n` output positions (image, oy, ox) spread over the batch. */
+function convRows(t: Tensor, attrs: ConvAttrs, wShape: readonly number[], n: number): LayerRows {
+  const [b, c, h, w] = t.shape as [number, number, number, number];
+  const [kh, kw] = [wShape[2]!, wShape[3]!];
+  const geo = windowGeometry(attrs, h, w);
+  const [pt, pl] = [geo.pads[0], geo.pads[1]];
+  const [sh, sw] = attrs.strides;
+  const [dh, dw] = attrs.dilations;
+  const k = c * kh * kw;
+  const picks = spread(b * geo.outH * geo.outW, n);
+  const data = new Float32Array(picks.length * k);
+  picks.forEach((p, r) => {
+    const img = Math.floor(p / (geo.outH * geo.outW));
+    const oy = Math.floor(p / geo.outW) % geo.outH;
+    const ox = p % geo.outW;
+    for (let ci = 0; ci < c; ci++) {
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * sh - pt + ky * dh;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * sw - pl + kx * dw;
+          if (iy >= 0 && iy < h && ix >= 0 && ix < w) data[r * k + (ci * kh + ky) * kw + kx] = t.data[((img * c + ci) * h + iy) * w + ix]!;
+        }
+      }
+    }
+  });
+  return { k, rows: picks.length, data };
+}
+
+/** `n` input vectors (the last dimension) of a Dense input, spread over its rows. */
+function denseRows(t: Tensor, n: number): LayerRows {
+  const k = t.shape[t.shape.length - 1]!;
+  const picks = spread(t.data.length / k, n);
+  const data = new Float32Array(picks.length * k);
+  picks.forEach((p, r) => data.set(t.data.subarray(p * k, (p + 1) * k), r * k));
+  return { k, rows: picks.length, data };
+}
 
 export interface ChunkInput {
   readonly id: number;
@@ -68,6 +114,9 @@ export class ShardRunner {
   private net: FakeQuantNet;
   private readonly live: number[][];
   private readonly segments = new Map<string, FloatExecutor>();
+  /** The float teacher: the graph as given at init; patches (corrected biases and weights) never reach it. */
+  private readonly teacher: Graph;
+  private readonly teacherSegments = new Map<string, FloatExecutor>();
   private readonly chunks = new Map<number, Chunk>();
   private g: Graph;
   private space: SearchSpace;
@@ -75,6 +124,7 @@ export class ShardRunner {
   constructor(private readonly init: RunnerInit) {
     this.space = init.space;
     this.g = init.space.graph;
+    this.teacher = init.space.graph;
     this.net = new FakeQuantNet(init.space);
     this.live = liveSets(this.g);
   }
@@ -102,10 +152,11 @@ export class ShardRunner {
     if (p === undefined) throw new FxpError('internal: layer statistics of a layer that is not searched', { node: node.name, op: node.op });
     const x = node.inputs[0]!;
     const single = this.preActivation(nodeIndex);
+    const teacher = this.preActivation(nodeIndex, true);
     const result: { id: number; sums: LayerErrorSums[] }[] = [];
     for (const [id, chunk] of this.chunks) {
       const raw = chunk.rawInput;
-      const fIn = nodeIndex === 0 ? raw.get(x)! : this.exec(0, nodeIndex).run(this.live[0]!.map((v) => raw.get(v)!)).values[x]!;
+      const fIn = nodeIndex === 0 ? raw.get(x)! : this.exec(0, nodeIndex, true).run(this.live[0]!.map((v) => raw.get(v)!)).values[x]!;
       const qIn =
         nodeIndex === 0
           ? chunk.quantInput.get(x)!
@@ -113,7 +164,7 @@ export class ShardRunner {
               this.live[0]!.map((v) => chunk.quantInput.get(v)!),
               { given: this.net.params(config, undefined, 0), transform: this.net.transform(config, undefined) },
             ).values[x]!;
-      const yf = single.run([fIn]).outputs[0]!;
+      const yf = teacher.run([fIn]).outputs[0]!;
       const sums = candidates.map((f) => {
         const yq = single.run([qIn], { given: this.net.params(config, { sid: p.weight, f }, nodeIndex) }).outputs[0]!;
         const n = yq.shape[0] ?? 1;
@@ -141,34 +192,66 @@ export class ShardRunner {
     return result;
   }
 
-  /** Node `nodeIndex` alone, without its fused activation, reading its first input. */
-  private preActivation(nodeIndex: number): FloatExecutor {
+  /**
+   * Rows of weighted node `nodeIndex`'s input in the quantized network (`config`
+   * upstream), for error-compensating rounding (gptq.ts): for a Conv with one
+   * group, im2col rows (c, ky, kx) at `perChunk` output positions spread evenly
+   * over each chunk; for Dense, `perChunk` input vectors. Undefined for other ops.
+   */
+  layerRows(config: Config, nodeIndex: number, perChunk: number): { id: number; rows: LayerRows }[] | undefined {
+    const node = this.g.nodes[nodeIndex]!;
+    if (!((node.op === 'Conv' && node.attrs.group === 1) || node.op === 'Dense')) return undefined;
+    const x = node.inputs[0]!;
+    const result: { id: number; rows: LayerRows }[] = [];
+    for (const [id, chunk] of this.chunks) {
+      const qIn =
+        nodeIndex === 0
+          ? chunk.quantInput.get(x)!
+          : this.exec(0, nodeIndex).run(
+              this.live[0]!.map((v) => chunk.quantInput.get(v)!),
+              { given: this.net.params(config, undefined, 0), transform: this.net.transform(config, undefined) },
+            ).values[x]!;
+      result.push({ id, rows: node.op === 'Conv' ? convRows(qIn, node.attrs, this.g.values[node.inputs[1]!]!.shape as readonly number[], perChunk) : denseRows(qIn, perChunk) });
+    }
+    return result;
+  }
+
+  /**
+   * Node `nodeIndex` alone, without its fused activation, reading its first input:
+   * of the float teacher (the graph as the runner was created, never patched), or
+   * of the current graph (corrected biases and weights).
+   */
+  private preActivation(nodeIndex: number, teacher = false): FloatExecutor {
+    const g = teacher ? this.teacher : this.g;
+    const cache = teacher ? this.teacherSegments : this.segments;
     const key = `pre:${nodeIndex}`;
-    let e = this.segments.get(key);
+    let e = cache.get(key);
     if (e === undefined) {
-      const node = this.g.nodes[nodeIndex]!;
+      const node = g.nodes[nodeIndex]!;
       const x = node.inputs[0]!;
       const bare = { ...node, attrs: { ...node.attrs, activation: undefined } } as typeof node;
-      const values = this.g.values.map((v, id) => (id === x ? { name: v.name, shape: [] } : v));
-      e = createFloatExecutor({ name: `${this.g.name}[pre ${node.name}]`, values, nodes: [bare], inputs: [x], outputs: [node.outputs[0]!] });
-      this.segments.set(key, e);
+      const values = g.values.map((v, id) => (id === x ? { name: v.name, shape: [] } : v));
+      e = createFloatExecutor({ name: `${g.name}[pre ${node.name}]`, values, nodes: [bare], inputs: [x], outputs: [node.outputs[0]!] });
+      cache.set(key, e);
     }
     return e;
   }
 
-  private exec(from: number, to: number): FloatExecutor {
+  /** Nodes [from, to) of the current graph, or (teacher) of the float graph the runner was created with. */
+  private exec(from: number, to: number, teacher = false): FloatExecutor {
+    const cache = teacher ? this.teacherSegments : this.segments;
     const key = `${from}:${to}`;
-    let e = this.segments.get(key);
+    let e = cache.get(key);
     if (e === undefined) {
-      e = createFloatExecutor(segment(this.g, this.live, from, to));
-      this.segments.set(key, e);
+      e = createFloatExecutor(segment(teacher ? this.teacher : this.g, this.live, from, to));
+      cache.set(key, e);
     }
     return e;
   }
 
   /** The float network's output on each chunk (no quantization anywhere), in the user's domain. */
   floatOutputs(chunks: readonly ChunkInput[]): Tensor[] {
-    const e = this.exec(0, this.g.nodes.length);
+    const e = this.exec(0, this.g.nodes.length, true);
     return chunks.map((c) => this.toUser(e.run([this.toEngine(c.input)]).outputs[0]!));
   }
 

@@ -33,6 +33,7 @@ import { entryOf, upstreamOf, type Entry } from './positions.js';
 import type { ChunkInput, LayerErrorSums } from './runner.js';
 import type { SearchSet } from './set.js';
 import type { Config, SearchSpace, StructFormat } from './space.js';
+import type { LayerRows } from './gptq.js';
 
 /** Chunks per early-stop round. Fixed, so rounds (and results) are the same for any thread count. */
 export const ROUND = 4;
@@ -105,6 +106,8 @@ export class Scorer {
   evaluations = 0;
   /** Images run so far (partial re-runs count as one). */
   images = 0;
+  /** The float graph the scorer was created with (the teacher); `space.graph` may carry corrected constants. */
+  readonly teacher: Graph;
   /** Images in the search set (the active ones are `count`). */
   setCount = 0;
   private cached: { entry: Entry; snapshot: Map<number, StructFormat | undefined> } | undefined;
@@ -114,14 +117,16 @@ export class Scorer {
     private readonly pool: Pool,
     private readonly opts: ScorerOptions,
     readonly count: number,
-    private readonly chunkCount: number,
+    readonly chunkCount: number,
     /** What drop sums are divided by (metric.ts normalizer). */
     readonly norm: number,
     private readonly slack: readonly number[],
     /** Images the active ones stand for (rank sums are divided by it). */
     private readonly weight: number,
     private readonly classifier: boolean,
-  ) {}
+  ) {
+    this.teacher = space.graph;
+  }
 
   static async create(space: SearchSpace, set: SearchSet, opts: ScorerOptions): Promise<Scorer> {
     const pool = createPool(opts.threads);
@@ -270,6 +275,27 @@ export class Scorer {
       }
       return { sum, sumSq, count };
     });
+  }
+
+  /**
+   * Input rows of weighted node `nodeIndex` in the quantized network (runner.ts
+   * layerRows), `perChunk` per chunk, in chunk order whatever the threads; undefined
+   * where error-compensating rounding does not apply (grouped Conv, ConvTranspose).
+   */
+  async layerRows(config: Config, nodeIndex: number, perChunk: number): Promise<LayerRows[] | undefined> {
+    const byId = new Map<number, LayerRows>();
+    let none = false;
+    await Promise.all(
+      Array.from({ length: this.pool.size }, async (_, s) => {
+        const r = await this.pool.call(s, { type: 'layerRows', config, nodeIndex, perChunk });
+        if (r === undefined) none = true;
+        else for (const x of r) byId.set(x.id, x.rows);
+      }),
+    );
+    if (none) return undefined;
+    this.images += this.count;
+    this.opts.onImages?.(this.images);
+    return [...byId.keys()].sort((a, b) => a - b).map((id) => byId.get(id)!);
   }
 
   /** Replaces constant `valueId` (a corrected bias) everywhere; `space.graph` follows. */

@@ -42,7 +42,7 @@ import { FORMAT_PRESERVING_OPS, isParamOp, type Assignment, type LayerAssignment
 import { isNonNegative, type TensorStats } from '../calibrate.js';
 import { rangeAdaptiveWeights } from '../lower.js';
 import { pixelFormat } from '../pipeline.js';
-import { chooseFormat, fracLength } from '../range.js';
+import { chooseFormat, fracLength, weightRanges as clipRangesAt } from '../range.js';
 import { maxAbs, weightChannels } from '../uniform.js';
 
 export type StructureKind = 'weight' | 'bias' | 'activation';
@@ -70,7 +70,16 @@ export interface Structure {
   readonly channelMaxAbs?: readonly number[] | undefined;
   /** Output channels of a weight tensor (its leading slices). */
   readonly channels?: number | undefined;
+  /**
+   * Range-adaptive weights with range method 'mse': per word length (index wl,
+   * 2..MAX_WEIGHT_WL), the per-channel (or [layer]) range with the least exact
+   * squared error (range.ts weightRanges 'mse'), used instead of channelMaxAbs.
+   */
+  readonly clipRanges?: readonly (readonly number[] | undefined)[] | undefined;
 }
+
+/** Widest weight word length whose MSE ranges are precomputed (wider words use the maxima). */
+export const MAX_CLIP_WL = 16;
 
 export interface SpaceOptions {
   /** Input shapes with batch 1 that activation counts are taken at (default: the graph's declared shapes). */
@@ -80,6 +89,13 @@ export interface SpaceOptions {
   readonly weightScheme?: WeightScheme;
   /** Bits of the stored range-adaptive ranges (default 16). */
   readonly rangeBits?: number;
+  /**
+   * Range-adaptive ranges at the no-clipping point: each channel's max|w| ('max',
+   * default), or the clip value with the least squared weight error at that word
+   * length ('mse'); the FL steps then halve those. On LRS 'mse' lost 0.02 dB at
+   * the same budget (docs/search.md): the largest weights matter more than their share of the error.
+   */
+  readonly rangeMethod?: 'max' | 'mse';
   /** Fix every activation that would be searched at this word length (no-clipping format) instead: only parameters are searched. */
   readonly activationBits?: number;
   readonly inputBits?: number;
@@ -96,6 +112,7 @@ export interface SearchSpace {
   readonly granularity: 'layer' | 'channel';
   readonly weightScheme: WeightScheme;
   readonly rangeBits: number;
+  readonly rangeMethod: 'max' | 'mse';
   /** Structure id of each activation value, by value id. */
   readonly activationOf: ReadonlyMap<number, number>;
   /** Weight and bias structure ids of each searched layer, by node name. */
@@ -113,6 +130,13 @@ export interface SearchSpace {
   readonly inputStructure: readonly (number | undefined)[];
 }
 
+/** The least-error range-adaptive ranges of a weight tensor at every word length 2..MAX_CLIP_WL (index wl). */
+function mseRanges(data: Float32Array, channels: number): (number[] | undefined)[] {
+  const out: (number[] | undefined)[] = [];
+  for (let wl = 2; wl <= MAX_CLIP_WL; wl++) out[wl] = clipRangesAt(data, wl, 'mse', channels);
+  return out;
+}
+
 function channelMax(data: Float32Array, channels: number): number[] {
   const per = data.length / channels;
   return Array.from({ length: channels }, (_, c) => maxAbs(data.subarray(c * per, (c + 1) * per)));
@@ -123,6 +147,7 @@ export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, o
   const granularity = opts.granularity ?? 'layer';
   const weightScheme = opts.weightScheme ?? 'dynamic';
   const rangeBits = opts.rangeBits ?? 16;
+  const rangeMethod = opts.rangeMethod ?? 'max';
   if (!(Number.isInteger(rangeBits) && rangeBits >= 2 && rangeBits <= 30)) throw new FxpError(`range bits must be an integer in 2..30, got ${rangeBits}`);
   const shapes = inferShapes(g, (opts.inputShapes ?? concreteInputShapes(g, 1)).map((s) => [...s]));
   const structures: Structure[] = [];
@@ -165,6 +190,7 @@ export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, o
           maxAbs: maxAbs(w),
           channelMaxAbs: channelMax(w, channels),
           channels,
+          clipRanges: weightScheme === 'range-adaptive' && rangeMethod === 'mse' ? mseRanges(w, channels) : undefined,
         };
         structures.push(weight);
         let bias: number | undefined;
@@ -208,7 +234,7 @@ export function searchSpace(g: Graph, stats: ReadonlyMap<number, TensorStats>, o
     }
   });
   const macs = layerStats(g, shapes).map((l) => l.macs);
-  return { graph: g, structures, granularity, weightScheme, rangeBits, activationOf, paramsOf, fixedActivations, fixedLayers, stats: actStats, scales, macs, inputStructure };
+  return { graph: g, structures, granularity, weightScheme, rangeBits, rangeMethod, activationOf, paramsOf, fixedActivations, fixedLayers, stats: actStats, scales, macs, inputStructure };
 }
 
 /** Goyal's no-clipping starting point: F = wl - 1 - ceil(log2 max|x|) (signed), wl - ceil(...) unsigned. */
@@ -228,11 +254,12 @@ export function weightFls(s: Structure, f: StructFormat): number[] {
 }
 
 /**
- * Range-adaptive ranges of a weight structure at (wl, fl): max|w_c| * 2^(F0 - fl)
- * per output channel (or per layer), F0 the layer's no-clipping F at wl.
+ * Range-adaptive ranges of a weight structure at (wl, fl): r_c * 2^(F0 - fl) per
+ * output channel (or per layer), F0 the layer's no-clipping F at wl, r_c the
+ * channel's max|w_c| or (range method 'mse') its least-error clip at wl.
  */
 export function weightRanges(s: Structure, f: StructFormat): number[] {
-  const ch = s.channelMaxAbs !== undefined && s.channelMaxAbs.length > 1 ? s.channelMaxAbs : [s.maxAbs];
+  const ch = s.clipRanges?.[f.wl] ?? (s.channelMaxAbs !== undefined && s.channelMaxAbs.length > 1 ? s.channelMaxAbs : [s.maxAbs]);
   const scale = 2 ** (fracLength(s.maxAbs, f.wl, true) - f.fl);
   return ch.map((m) => (m > 0 ? m : 1e-8) * scale);
 }
