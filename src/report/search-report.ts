@@ -141,7 +141,8 @@ function summaryRows(model: string, run: SearchRun): (string | number)[][] {
 function trajectory(run: SearchRun): { x: string; points: [number, number][] } | undefined {
   const o = run.outcome;
   if (o.goyal !== undefined && o.goyal.length > 0) return { x: 'structures decided', points: o.goyal.map((s, i) => [i + 1, s.drop]) };
-  if (o.rounds !== undefined && o.rounds.length > 0) return { x: 'reduction round', points: o.rounds.map((r) => [r.round, r.drop]) };
+  // Rounds are numbered per pass; the plot counts them over all passes.
+  if (o.rounds !== undefined && o.rounds.length > 0) return { x: 'reduction round (all passes)', points: o.rounds.map((r, i) => [i + 1, r.drop]) };
   return undefined;
 }
 
@@ -205,6 +206,23 @@ export async function searchSections(model: string, run: SearchRun, pareto?: rea
         ['budget', 'memory (bits)', 'BOPs', 'mult cost', 'avg weight bits', run.fixed.metric, 'on front'],
         pareto.map((p) => [p.budget, p.memoryBits.toLocaleString('en-US'), p.bops.toLocaleString('en-US'), p.multCost.toLocaleString('en-US'), p.avgWeightBits.toFixed(2), run.fixed.metric === 'psnr' ? p.value.toFixed(3) : (100 * p.value).toFixed(2), p.onFront ? 'yes' : '']),
       ),
+    });
+  }
+  const distilled = run.outcome.distill ?? [];
+  if (distilled.length > 0) {
+    const checks = run.outcome.distillChecks ?? [];
+    const fmt = (f: { wl: number; fl: number }): string => `(${f.wl}, ${f.fl})`;
+    sections.push({
+      heading: 'Self-distillation (search set, against the float layer outputs)',
+      html:
+        htmlTable(
+          ['pass', 'drop before', 'drop after', 'rank error before', 'rank error after', 'kept'],
+          checks.map((c, i) => [i + 1, c.dropBefore.toPrecision(4), c.dropAfter.toPrecision(4), c.rankBefore.toPrecision(4), c.rankAfter.toPrecision(4), c.kept ? 'yes' : 'no (undone)']),
+        ) +
+        htmlTable(
+          ['layer', 'weight (WL, FL) before', 'after', 'rounding', 'output MSE before', 'after', 'largest bias correction', 'kept'],
+          distilled.map((d) => [d.node, fmt(d.weightBefore), fmt(d.weightAfter), d.gptq === true ? 'error feedback (gptq)' : 'nearest', d.mseBefore.toPrecision(3), d.mseAfter.toPrecision(3), d.maxCorrection === 0 ? '' : d.maxCorrection.toPrecision(3), d.kept === false ? 'no' : 'yes']),
+        ),
     });
   }
   const t = trajectory(run);

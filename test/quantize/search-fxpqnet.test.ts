@@ -78,6 +78,7 @@ test('fxpqnet: label-free search within budget, self-distillation, integer engin
   assert.match(html, /<table>/);
   assert.ok((html.match(/<svg/g) ?? []).length >= 2, 'bit-width and trajectory plots');
   for (const n of out.space.paramsOf.keys()) assert.ok(html.includes(n), `per-layer row for ${n}`);
+  assert.ok(html.includes('Self-distillation') && html.includes(check.kept ? 'yes' : 'no (undone)'), 'self-distillation section with its check');
   const json = searchJson('model.onnx', run) as { layers: unknown[]; evaluation: { integer: number } };
   assert.equal(json.evaluation.integer, fixed.value);
   assert.equal(json.layers.length, cost.rows.length);
