@@ -157,13 +157,7 @@ export class ShardRunner {
     for (const [id, chunk] of this.chunks) {
       const raw = chunk.rawInput;
       const fIn = nodeIndex === 0 ? raw.get(x)! : this.exec(0, nodeIndex, true).run(this.live[0]!.map((v) => raw.get(v)!)).values[x]!;
-      const qIn =
-        nodeIndex === 0
-          ? chunk.quantInput.get(x)!
-          : this.exec(0, nodeIndex).run(
-              this.live[0]!.map((v) => chunk.quantInput.get(v)!),
-              { given: this.net.params(config, undefined, 0), transform: this.net.transform(config, undefined) },
-            ).values[x]!;
+      const qIn = this.quantizedInput(config, nodeIndex, chunk);
       const yf = teacher.run([fIn]).outputs[0]!;
       const sums = candidates.map((f) => {
         const yq = single.run([qIn], { given: this.net.params(config, { sid: p.weight, f }, nodeIndex) }).outputs[0]!;
@@ -192,6 +186,16 @@ export class ShardRunner {
     return result;
   }
 
+  /** The first input of node `nodeIndex` in the quantized network (`config` upstream) on one chunk. */
+  private quantizedInput(config: Config, nodeIndex: number, chunk: Chunk): Tensor {
+    const x = this.g.nodes[nodeIndex]!.inputs[0]!;
+    if (nodeIndex === 0) return chunk.quantInput.get(x)!;
+    return this.exec(0, nodeIndex).run(
+      this.live[0]!.map((v) => chunk.quantInput.get(v)!),
+      { given: this.net.params(config, undefined, 0), transform: this.net.transform(config, undefined) },
+    ).values[x]!;
+  }
+
   /**
    * Rows of weighted node `nodeIndex`'s input in the quantized network (`config`
    * upstream), for error-compensating rounding (gptq.ts): for a Conv with one
@@ -201,16 +205,9 @@ export class ShardRunner {
   layerRows(config: Config, nodeIndex: number, perChunk: number): { id: number; rows: LayerRows }[] | undefined {
     const node = this.g.nodes[nodeIndex]!;
     if (!((node.op === 'Conv' && node.attrs.group === 1) || node.op === 'Dense')) return undefined;
-    const x = node.inputs[0]!;
     const result: { id: number; rows: LayerRows }[] = [];
     for (const [id, chunk] of this.chunks) {
-      const qIn =
-        nodeIndex === 0
-          ? chunk.quantInput.get(x)!
-          : this.exec(0, nodeIndex).run(
-              this.live[0]!.map((v) => chunk.quantInput.get(v)!),
-              { given: this.net.params(config, undefined, 0), transform: this.net.transform(config, undefined) },
-            ).values[x]!;
+      const qIn = this.quantizedInput(config, nodeIndex, chunk);
       result.push({ id, rows: node.op === 'Conv' ? convRows(qIn, node.attrs, this.g.values[node.inputs[1]!]!.shape as readonly number[], perChunk) : denseRows(qIn, perChunk) });
     }
     return result;
