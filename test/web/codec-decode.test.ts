@@ -329,6 +329,14 @@ test('codec page: a bitstream named in the address is decoded, shown, hashed and
     await page.goto(`${s.server.url}/codec.html`);
     assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle');
     const file = (name: string, bytes: Uint8Array) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+    // The state of the previous pick ('done' or 'error') is still set until the page
+    // handles the change event: clear it first, so settled() waits for this pick.
+    const pick = async (name: string, bytes: Uint8Array): Promise<void> => {
+      await page.evaluate(() => {
+        document.body.dataset.state = 'picking';
+      });
+      await page.setInputFiles('#fxpc-file', file(name, bytes));
+    };
     await page.setInputFiles('#fxpc-file', file('synthetic-37x53.fxpc', fxpc));
     await page.waitForFunction(() => /now pick the .fxpcm/.test(document.getElementById('status')?.textContent ?? ''));
     await page.setInputFiles('#model-files', file('synthetic.fxpcm', modelBytes));
@@ -336,18 +344,18 @@ test('codec page: a bitstream named in the address is decoded, shown, hashed and
     assert.equal(await text(page, '#hash'), want);
     const flipped = fxpc.slice();
     flipped[fxpc.length - 10]! ^= 0x10;
-    await page.setInputFiles('#fxpc-file', file('flipped.fxpc', flipped));
+    await pick('flipped.fxpc', flipped);
     assert.equal(await settled(page, 10_000), 'error');
     assert.match(await text(page, '#error'), /CRC.*file 'flipped\.fxpc'/);
     assert.equal(await text(page, '#hash'), '', 'a stale hash is still shown');
     const { header, sections } = readBitstream(fxpc);
-    await page.setInputFiles('#fxpc-file', file('other-model.fxpc', writeBitstream({ ...header, modelHash: '0123456789abcdef' }, sections)));
+    await pick('other-model.fxpc', writeBitstream({ ...header, modelHash: '0123456789abcdef' }, sections));
     assert.equal(await settled(page, 10_000), 'error');
     assert.match(await text(page, '#error'), /needs model .* hash 0123456789abcdef; loaded: .*file 'other-model\.fxpc'/);
-    await page.setInputFiles('#fxpc-file', file('notes.txt', new TextEncoder().encode('hello')));
+    await pick('notes.txt', new TextEncoder().encode('hello'));
     assert.equal(await settled(page, 10_000), 'error');
     assert.match(await text(page, '#error'), /not a codec file: 'notes\.txt'/);
-    await page.setInputFiles('#fxpc-file', file('synthetic-37x53.fxpc', fxpc));
+    await pick('synthetic-37x53.fxpc', fxpc);
     assert.equal(await settled(page, 30_000), 'done', await text(page, '#error'));
     assert.equal(await text(page, '#hash'), want);
   });

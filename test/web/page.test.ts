@@ -35,7 +35,15 @@ async function nodeRun(fxp: Uint8Array, png: string, color: 'gray' | 'rgb'): Pro
   return { hash: hashTensor(out), top, nodes: fx.nodes.length };
 }
 
+/**
+ * Picks a file. The previous pick's state ('done' or 'error') stays set until the
+ * page handles the change event, so it is cleared first: settled() then waits for
+ * this pick's outcome instead of returning the last one.
+ */
 async function pick(page: Page, selector: string, name: string, bytes: Uint8Array, mimeType: string): Promise<void> {
+  await page.evaluate(() => {
+    document.body.dataset.state = 'picking';
+  });
   await page.setInputFiles(selector, { name, mimeType, buffer: Buffer.from(bytes) });
 }
 
