@@ -100,6 +100,11 @@ export function isClassifierData(model: LoadedModel, opts: { search?: string[]; 
   return first !== undefined && isIdxDir(first);
 }
 
+/** A saving as text: 'x% below', or 'x% above' when it is negative (the result costs more). */
+function versus(saving: number): string {
+  return `${(100 * Math.abs(saving)).toFixed(1)}% ${saving >= 0 ? 'below' : 'above'}`;
+}
+
 /** Search options from the command line, with defaults that depend on the kind of model. */
 export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, onProgress: (p: SearchProgress) => void): SearchOptions {
   const strategy = oneOf<Strategy>('strategy', opts.strategy, STRATEGIES);
@@ -235,13 +240,13 @@ export function printSearch(run: SearchRun, out: (s: string) => void): void {
   out(`${formatTable(['layer', 'op', 'W bits', 'B bits', 'A bits', 'memory (bits)', 'mult cost'], rows)}\n\n`);
   for (const scope of ['layers', 'all'] as const) {
     const s = cost.scopes[scope].savings;
-    out(`${scope === 'layers' ? 'Conv/Dense (Goyal scope)' : 'all tensors'}: memory ${(100 * s.memoryVs8bit).toFixed(1)}% below uniform 8-bit (${(100 * s.memoryVsFp32).toFixed(1)}% below fp32), multiplication cost ${(100 * s.multVs8bit).toFixed(1)}% below 8-bit, BOPs ${(100 * s.bopsVs8bit).toFixed(1)}% below 8-bit\n`);
+    out(`${scope === 'layers' ? 'Conv/Dense (Goyal scope)' : 'all tensors'}: memory ${versus(s.memoryVs8bit)} uniform 8-bit (${versus(s.memoryVsFp32)} fp32), multiplication cost ${versus(s.multVs8bit)} 8-bit, BOPs ${versus(s.bopsVs8bit)} 8-bit\n`);
   }
   const ranges = cost.avgWeightStorageBits > cost.avgWeightBits ? ` (${cost.avgWeightStorageBits.toFixed(2)} with the stored ranges)` : '';
   out(`average weight bits ${cost.avgWeightBits.toFixed(2)}${ranges}, average activation bits ${cost.avgActBits.toFixed(2)} (Conv/Dense)\n`);
   const unit = fixed.metric === 'psnr' ? ' dB' : '%';
   const show = (v: number): string => (fixed.metric === 'psnr' ? v.toFixed(3) : (100 * v).toFixed(2));
-  const loss = float === undefined ? '' : fixed.metric === 'psnr' ? `, ${(float.value - fixed.value).toFixed(3)} dB below float` : `, relative loss ${((100 * (float.value - fixed.value)) / float.value).toFixed(3)}%`;
+  const loss = float === undefined ? '' : fixed.metric === 'psnr' ? `, ${Math.abs(float.value - fixed.value).toFixed(3)} dB ${float.value >= fixed.value ? 'below' : 'above'} float` : `, relative loss ${((100 * (float.value - fixed.value)) / float.value).toFixed(3)}%`;
   out(`integer engine ${fixed.metric} ${show(fixed.value)}${unit} on ${fixed.count} inputs (float ${float === undefined ? '?' : show(float.value)}${unit}${loss})\n`);
   out(`search: ${outcome.strategy}, metric ${outcome.metric}, budget ${outcome.budget}, ${outcome.evaluations} evaluations on ${outcome.searchImages.active} of ${outcome.searchImages.set} search inputs, ${outcome.seconds.toFixed(1)} s (total ${run.totalSeconds.toFixed(1)} s)\n`);
   out(`.fxp: ${run.size.totalBytes.toLocaleString('en-US')} bytes\n`);
