@@ -39,7 +39,7 @@ import { testImage } from '../codec/codec-fixture.js';
 import { syntheticModel } from '../codec/codec-synthetic.js';
 import { COMPILERS } from '../export/c-tools.js';
 import type { CodecRunnerCase, CodecRunnerReport } from './codec-runner.js';
-import { browserSkip, launchChromium, startServer, type Browser, type TestServer } from './harness.js';
+import { browserSkip, launchChromium, pickFile, settled, startServer, type Browser, type TestServer } from './harness.js';
 import { REPO, SHARED } from './identity-cases.js';
 
 const skip = browserSkip();
@@ -145,11 +145,6 @@ async function decodeInChromium(s: Session, modelUrls: readonly string[], cases:
   } finally {
     await page.close();
   }
-}
-
-async function settled(page: Page, timeout: number): Promise<string> {
-  await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'error', undefined, { timeout });
-  return page.evaluate(() => document.body.dataset.state ?? '');
 }
 
 async function text(page: Page, selector: string): Promise<string> {
@@ -329,14 +324,7 @@ test('codec page: a bitstream named in the address is decoded, shown, hashed and
     await page.goto(`${s.server.url}/codec.html`);
     assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle');
     const file = (name: string, bytes: Uint8Array) => ({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
-    // The state of the previous pick ('done' or 'error') is still set until the page
-    // handles the change event: clear it first, so settled() waits for this pick.
-    const pick = async (name: string, bytes: Uint8Array): Promise<void> => {
-      await page.evaluate(() => {
-        document.body.dataset.state = 'picking';
-      });
-      await page.setInputFiles('#fxpc-file', file(name, bytes));
-    };
+    const pick = (name: string, bytes: Uint8Array): Promise<void> => pickFile(page, '#fxpc-file', name, bytes);
     await page.setInputFiles('#fxpc-file', file('synthetic-37x53.fxpc', fxpc));
     await page.waitForFunction(() => /now pick the .fxpcm/.test(document.getElementById('status')?.textContent ?? ''));
     await page.setInputFiles('#model-files', file('synthetic.fxpcm', modelBytes));

@@ -183,3 +183,21 @@ export async function withWebSession<T>(fn: (s: WebSession) => Promise<T>): Prom
     built.dispose();
   }
 }
+
+/** Waits until the page (index.html or codec.html) reports 'done' or 'error' in body[data-state], and returns which. */
+export async function settled(page: Page, timeout: number): Promise<string> {
+  await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'error', undefined, { timeout });
+  return page.evaluate(() => document.body.dataset.state ?? '');
+}
+
+/**
+ * Picks a file in the input `selector`. The previous pick's state ('done' or
+ * 'error') stays set until the page handles the change event, so it is cleared
+ * first: settled() then waits for this pick's outcome instead of returning the last one.
+ */
+export async function pickFile(page: Page, selector: string, name: string, bytes: Uint8Array, mimeType = 'application/octet-stream'): Promise<void> {
+  await page.evaluate(() => {
+    document.body.dataset.state = 'picking';
+  });
+  await page.setInputFiles(selector, { name, mimeType, buffer: Buffer.from(bytes) });
+}

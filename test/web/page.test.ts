@@ -19,7 +19,7 @@ import { createEngine } from '../../src/engine/runtime.js';
 import { crc32 } from '../../src/export/crc32.js';
 import { decodeFxp } from '../../src/export/fxp-container.js';
 import { readIdx } from '../../src/data/idx.js';
-import { browserSkip, withWebSession } from './harness.js';
+import { browserSkip, pickFile as pick, settled, withWebSession } from './harness.js';
 import { fashionSmallCases, hasShared, lrsCase, REPO, SHARED_FILES } from './identity-cases.js';
 
 const skip = browserSkip();
@@ -33,23 +33,6 @@ async function nodeRun(fxp: Uint8Array, png: string, color: 'gray' | 'rgb'): Pro
   const data = out[0]!.data;
   const top = data.indexOf(Math.max(...data));
   return { hash: hashTensor(out), top, nodes: fx.nodes.length };
-}
-
-/**
- * Picks a file. The previous pick's state ('done' or 'error') stays set until the
- * page handles the change event, so it is cleared first: settled() then waits for
- * this pick's outcome instead of returning the last one.
- */
-async function pick(page: Page, selector: string, name: string, bytes: Uint8Array, mimeType: string): Promise<void> {
-  await page.evaluate(() => {
-    document.body.dataset.state = 'picking';
-  });
-  await page.setInputFiles(selector, { name, mimeType, buffer: Buffer.from(bytes) });
-}
-
-async function settled(page: Page, timeout: number): Promise<string> {
-  await page.waitForFunction(() => document.body.dataset.state === 'done' || document.body.dataset.state === 'error', undefined, { timeout });
-  return page.evaluate(() => document.body.dataset.state ?? '');
 }
 
 async function errorText(page: Page): Promise<string> {
