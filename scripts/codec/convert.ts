@@ -17,12 +17,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { CODEC_GRAPHS, convertCodec, type CodecGraphName } from '../../src/codec/convert.js';
 import { encodeCodecModel } from '../../src/codec/model-file.js';
 import { parseNpyUint8 } from '../../src/codec/npy.js';
 import { loadCodecSources } from '../../src/codec/sources.js';
 import { tensor, type Tensor } from '../../src/tensor.js';
+import { intArg, scriptArgs } from './script-args.js';
 
 const USAGE = `usage: npx tsx scripts/codec/convert.ts [options]
 
@@ -41,40 +41,16 @@ codec model files (<out>/q<Q>.fxpcm), calibrated on training crops.
 
 The committed models: --wbits 10 --wbits-graph analysis=10,synthesis=11.`;
 
-let parsed: ReturnType<typeof parseCli>;
-function parseCli() {
-  return parseArgs({
-    options: {
-      qualities: { type: 'string', default: '1,2,3,4' },
-      src: { type: 'string', default: 'models/codec' },
-      out: { type: 'string', default: 'models/codec' },
-      crops: { type: 'string', default: '/work/codec-data/train_128.npy' },
-      count: { type: 'string', default: '64' },
-      abits: { type: 'string', default: '16' },
-      wbits: { type: 'string', default: '8' },
-      'wbits-graph': { type: 'string', default: '' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  }).values;
-}
-try {
-  parsed = parseCli();
-} catch (err) {
-  process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
-  process.exit(1);
-}
-if (parsed.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-function intArg(name: string, v: string, lo: number, hi: number): number {
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n >= lo && n <= hi)) {
-    process.stderr.write(`--${name}: '${v}' is not an integer in ${lo}..${hi}\n`);
-    process.exit(1);
-  }
-  return n;
-}
+const parsed = scriptArgs(USAGE, {
+  qualities: { type: 'string', default: '1,2,3,4' },
+  src: { type: 'string', default: 'models/codec' },
+  out: { type: 'string', default: 'models/codec' },
+  crops: { type: 'string', default: '/work/codec-data/train_128.npy' },
+  count: { type: 'string', default: '64' },
+  abits: { type: 'string', default: '16' },
+  wbits: { type: 'string', default: '8' },
+  'wbits-graph': { type: 'string', default: '' },
+});
 const srcRoot = parsed.src;
 const outRoot = parsed.out;
 const cropsFile = parsed.crops;

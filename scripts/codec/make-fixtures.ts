@@ -16,12 +16,12 @@ import type { FixtureEntry } from '../../test/codec/fixture-manifest.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { createCodec, decodeImage, encodeImage } from '../../src/codec/codec.js';
 import { decodeCodecModel } from '../../src/codec/model-file.js';
 import { readImage } from '../../src/data/images.js';
 import { cropImage } from '../../src/data/preprocess.js';
 import { fnv1a64 } from '../../src/engine/hash.js';
+import { scriptArgs } from './script-args.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,17 +44,7 @@ the FNV-1a 64 of the decoded RGB). Other .fxpc files in <out> are removed.
 
 Relative defaults are taken from the repository root; given paths from the current folder.`;
 
-let values: { kodak?: string | undefined; 'model-dir'?: string | undefined; out?: string | undefined; help?: boolean | undefined };
-try {
-  values = parseArgs({ options: { kodak: { type: 'string' }, 'model-dir': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
-} catch (err) {
-  process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
-  process.exit(1);
-}
-if (values.help === true) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
+const values = scriptArgs(USAGE, { kodak: { type: 'string' }, 'model-dir': { type: 'string' }, out: { type: 'string' } });
 const pathArg = (v: string | undefined, fallback: string): string => (v === undefined ? resolve(ROOT, fallback) : resolve(v));
 const kodak = pathArg(values.kodak, '../shared/data/kodak');
 const modelDir = pathArg(values['model-dir'], 'models/codec');
