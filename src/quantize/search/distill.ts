@@ -91,7 +91,21 @@ export async function distill(scorer: Scorer, start: readonly StructFormat[], op
     const p = scorer.space.paramsOf.get(n.name)!;
     const wf = config[p.weight]!;
     const cands = opts.flip === false ? [wf] : [wf, { wl: wf.wl, fl: wf.fl - 1 }, { wl: wf.wl, fl: wf.fl + 1 }];
-    const plain = await scorer.layerErrors(config, i, cands);
+    const wId = n.inputs[1]!;
+    // Error feedback starts from the float weights, also in a later pass whose graph carries rounded ones.
+    const wFloat = scorer.teacher.values[wId]!.data!;
+    const parts = opts.rounding === 'gptq' ? await scorer.layerRows(config, i, Math.max(1, Math.ceil(GPTQ_ROWS / scorer.chunkCount))) : undefined;
+    // Every candidate rounded to nearest, then (gptq) with error feedback, all scored in one pass over the search set.
+    const fed: Float32Array[] = [];
+    if (parts !== undefined && parts.length > 0) {
+      const h = gram(parts);
+      const k = parts[0]!.k;
+      const m = wFloat.length / k;
+      const ws = scorer.space.structures[p.weight]!;
+      for (const f of cands) fed.push(gptqRound(wFloat, m, k, h, weightGrid(scorer.space, ws, f, wFloat, m)));
+    }
+    const all = [...cands, ...cands.slice(0, fed.length)];
+    const sums = await scorer.layerErrors(config, i, all, [...cands.map(() => undefined), ...fed]);
     // Range-adaptive layers have a bias (in accumulator units) but no bias structure.
     const correct = opts.biasCorrection !== false && n.inputs[2] !== undefined;
     const mseOf = (s: LayerErrorSums): number => {
@@ -99,28 +113,11 @@ export async function distill(scorer: Scorer, start: readonly StructFormat[], op
       for (let c = 0; c < s.sum.length; c++) e += correct ? s.sumSq[c]! - (s.sum[c]! * s.sum[c]!) / s.count : s.sumSq[c]!;
       return e / Math.max(1, s.count * s.sum.length);
     };
-    // Every candidate rounded to nearest, then (gptq) with error feedback: the least output error wins, ties to the first.
-    const options: { f: StructFormat; sums: LayerErrorSums; mse: number; w?: Float32Array }[] = cands.map((f, k) => ({ f, sums: plain[k]!, mse: mseOf(plain[k]!) }));
-    const wId = n.inputs[1]!;
-    const w0 = scorer.space.graph.values[wId]!.data!;
-    // Error feedback starts from the float weights, also in a later pass whose graph carries rounded ones.
-    const wFloat = scorer.teacher.values[wId]!.data!;
-    const parts = opts.rounding === 'gptq' ? await scorer.layerRows(config, i, Math.max(1, Math.ceil(GPTQ_ROWS / scorer.chunkCount))) : undefined;
-    if (parts !== undefined && parts.length > 0) {
-      const h = gram(parts);
-      const k = parts[0]!.k;
-      const m = w0.length / k;
-      const ws = scorer.space.structures[p.weight]!;
-      for (const f of cands) {
-        const w = gptqRound(wFloat, m, k, h, weightGrid(scorer.space, ws, f, wFloat, m));
-        await scorer.patch(wId, w);
-        const [s] = await scorer.layerErrors(config, i, [f]);
-        options.push({ f, sums: s!, mse: mseOf(s!), w });
-      }
-    }
+    // The least output error wins, ties to the first (nearest before error feedback).
+    const options = all.map((f, j) => ({ f, sums: sums[j]!, mse: mseOf(sums[j]!), w: j < cands.length ? undefined : fed[j - cands.length] }));
     let best = options[0]!;
     for (const o of options) if (o.mse < best.mse) best = o;
-    if (parts !== undefined && parts.length > 0) await scorer.patch(wId, best.w ?? w0);
+    if (best.w !== undefined) await scorer.patch(wId, best.w);
     config[p.weight] = best.f;
     let maxCorrection = 0;
     if (correct) {

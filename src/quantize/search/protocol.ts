@@ -24,7 +24,7 @@ export type PoolRequest =
   | { readonly type: 'prepare'; readonly config: Config; readonly entry: Entry; readonly fromInput: boolean }
   | { readonly type: 'evaluate'; readonly config: Config; readonly override: Override | undefined; readonly entry: Entry; readonly ids: readonly number[] }
   | { readonly type: 'patch'; readonly valueId: number; readonly data: Float32Array }
-  | { readonly type: 'layerErrors'; readonly config: Config; readonly nodeIndex: number; readonly candidates: readonly StructFormat[] }
+  | { readonly type: 'layerErrors'; readonly config: Config; readonly nodeIndex: number; readonly candidates: readonly StructFormat[]; readonly weights?: readonly (Float32Array | undefined)[] }
   | { readonly type: 'layerRows'; readonly config: Config; readonly nodeIndex: number; readonly perChunk: number }
   | { readonly type: 'engine'; readonly model: EvalModel }
   | { readonly type: 'engineRun'; readonly input: Tensor };
@@ -91,7 +91,7 @@ export class ShardHost {
         r.patch(req.valueId, req.data);
         return undefined;
       case 'layerErrors':
-        return r.layerErrors(req.config, req.nodeIndex, req.candidates);
+        return r.layerErrors(req.config, req.nodeIndex, req.candidates, req.weights);
       case 'layerRows':
         return r.layerRows(req.config, req.nodeIndex, req.perChunk);
     }

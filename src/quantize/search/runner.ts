@@ -145,8 +145,10 @@ export class ShardRunner {
    * weight format, per output channel, the sum and sum of squares of the
    * difference between its output before the activation in the quantized
    * network (`config` upstream, the candidate here) and in the float network.
+   * `weights[k]`, where given, replaces the layer's weights for candidate k: values
+   * already on the grid of candidate k's format (distill.ts, error feedback).
    */
-  layerErrors(config: Config, nodeIndex: number, candidates: readonly StructFormat[]): { id: number; sums: LayerErrorSums[] }[] {
+  layerErrors(config: Config, nodeIndex: number, candidates: readonly StructFormat[], weights?: readonly (Float32Array | undefined)[]): { id: number; sums: LayerErrorSums[] }[] {
     const node = this.g.nodes[nodeIndex]!;
     const p = this.space.paramsOf.get(node.name);
     if (p === undefined) throw new FxpError('internal: layer statistics of a layer that is not searched', { node: node.name, op: node.op });
@@ -159,8 +161,13 @@ export class ShardRunner {
       const fIn = nodeIndex === 0 ? raw.get(x)! : this.exec(0, nodeIndex, true).run(this.live[0]!.map((v) => raw.get(v)!)).values[x]!;
       const qIn = this.quantizedInput(config, nodeIndex, chunk);
       const yf = teacher.run([fIn]).outputs[0]!;
-      const sums = candidates.map((f) => {
-        const yq = single.run([qIn], { given: this.net.params(config, { sid: p.weight, f }, nodeIndex) }).outputs[0]!;
+      const sums = candidates.map((f, k) => {
+        const given = this.net.params(config, { sid: p.weight, f }, nodeIndex);
+        // Weights already on the grid of f (error-compensating rounding): fake
+        // quantization would give them back unchanged, so they are used as they are.
+        const w = weights?.[k];
+        if (w !== undefined) given.set(node.inputs[1]!, { shape: given.get(node.inputs[1]!)!.shape, data: w });
+        const yq = single.run([qIn], { given }).outputs[0]!;
         const n = yq.shape[0] ?? 1;
         const ch = yq.shape[1] ?? 1;
         const inner = yq.data.length / (n * ch);

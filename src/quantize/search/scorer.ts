@@ -247,12 +247,16 @@ export class Scorer {
     return { drop: drop / this.norm, rank: rank / this.weight, exact: true };
   }
 
-  /** Per-candidate bias-correction sums of weighted node `nodeIndex` over the whole active set (runner.ts). */
-  async layerErrors(config: Config, nodeIndex: number, candidates: readonly StructFormat[]): Promise<LayerErrorSums[]> {
+  /**
+   * Per-candidate bias-correction sums of weighted node `nodeIndex` over the whole
+   * active set (runner.ts); `weights[k]`, where given, are candidate k's weights,
+   * already on the grid of its format.
+   */
+  async layerErrors(config: Config, nodeIndex: number, candidates: readonly StructFormat[], weights?: readonly (Float32Array | undefined)[]): Promise<LayerErrorSums[]> {
     const byId = new Map<number, LayerErrorSums[]>();
     await Promise.all(
       Array.from({ length: this.pool.size }, async (_, s) => {
-        const r = await this.pool.call(s, { type: 'layerErrors', config, nodeIndex, candidates });
+        const r = await this.pool.call(s, { type: 'layerErrors', config, nodeIndex, candidates, weights });
         for (const x of r) byId.set(x.id, x.sums);
       }),
     );

@@ -72,14 +72,14 @@ export interface Structure {
   readonly channels?: number | undefined;
   /**
    * Range-adaptive weights with range method 'mse': per word length (index wl,
-   * 2..MAX_WEIGHT_WL), the per-channel (or [layer]) range with the least exact
+   * 2..MAX_CLIP_WL), the per-channel (or [layer]) range with the least exact
    * squared error (range.ts weightRanges 'mse'), used instead of channelMaxAbs.
    */
   readonly clipRanges?: readonly (readonly number[] | undefined)[] | undefined;
 }
 
 /** Widest weight word length whose MSE ranges are precomputed (wider words use the maxima). */
-export const MAX_CLIP_WL = 16;
+const MAX_CLIP_WL = 16;
 
 export interface SpaceOptions {
   /** Input shapes with batch 1 that activation counts are taken at (default: the graph's declared shapes). */
