@@ -1,48 +1,20 @@
 /**
- * `fxp codec export-c --model-dir DIR -o OUT [--quality 1,2,3,4]`: the codec
+ * `fxp codec export-c --model-dir DIR -o OUT [--quality 1,2,5]`: the codec
  * decoder as a self-contained C99 program (src/codec/c-program.ts) holding the
  * chosen models; prints what it wrote and the build line.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { FxpError, wrapError } from '../../errors.js';
 import { C_PROGRAM_NAME, generateCodecProgram } from '../../codec/c-program.js';
-import { decodeCodecModel, type LoadedCodecModel } from '../../codec/model-file.js';
 import { writeCSources } from '../../export/c/index.js';
 import { formatTable } from '../table.js';
+import { loadModel, parseQualities, presentQualities } from './codec-models.js';
 
 interface ExportCOptions {
   output: string;
   modelDir: string;
   quality?: string;
   json?: boolean;
-}
-
-function parseQualities(v: string): number[] {
-  const qs = v.split(',').map((s) => Number(s.trim()));
-  for (const q of qs) if (!Number.isInteger(q) || q < 1 || q > 255) throw new FxpError(`--quality must list integers in 1..255, got '${v}'`);
-  return [...new Set(qs)];
-}
-
-/** The qualities of every q<Q>.fxpcm in the folder, ascending. */
-function presentQualities(dir: string): number[] {
-  const names = existsSync(dir) ? readdirSync(dir) : [];
-  const qs = names.map((n) => /^q(\d+)\.fxpcm$/.exec(n)?.[1]).filter((q): q is string => q !== undefined).map(Number);
-  if (qs.length === 0) throw new FxpError('no codec models (q*.fxpcm) in the model folder', { file: dir });
-  return qs.sort((a, b) => a - b);
-}
-
-function loadModel(dir: string, quality: number): LoadedCodecModel {
-  const path = join(dir, `q${quality}.fxpcm`);
-  if (!existsSync(path)) throw new FxpError(`no codec model for quality ${quality}`, { file: path });
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (err) {
-    throw wrapError(err, 'cannot read codec model', { file: path });
-  }
-  return decodeCodecModel(bytes, path);
 }
 
 async function exportCodecC(opts: ExportCOptions): Promise<void> {
@@ -76,7 +48,7 @@ export function addCodecExportCCommand(codec: Command, defaultModelDir: string):
     .description('generate the decoder as a self-contained C99 program (integer-only, the same pixels as `fxp codec decode`)')
     .requiredOption('-o, --output <dir>', 'output folder (created if missing)')
     .option('--model-dir <dir>', 'folder of q*.fxpcm model files', defaultModelDir)
-    .option('--quality <list>', 'qualities to include, e.g. 1,2,3,4 (default: every model in the folder)')
+    .option('--quality <list>', 'qualities to include, e.g. 1,3,5 (default: every model in the folder)')
     .option('--json', 'machine-readable output')
     .addHelpText('after', `\nExample:\n  fxp codec export-c -o fxpc_c/ && cd fxpc_c && cc -O2 -std=c99 -o ${C_PROGRAM_NAME} *.c && ./${C_PROGRAM_NAME} in.fxpc out.ppm`)
     .action(exportCodecC);

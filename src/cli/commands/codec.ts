@@ -2,15 +2,14 @@
  * `fxp codec encode|decode|eval`: the fixed-point learned image codec
  * (src/codec, docs/codec.md).
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Command } from 'commander';
-import { FxpError, wrapError } from '../../errors.js';
+import { wrapError } from '../../errors.js';
 import { readBitstream } from '../../codec/bitstream.js';
 import { createCodec, decodeImage, encodeImage, type Codec } from '../../codec/codec.js';
 import { evaluateCodec } from '../../codec/eval.js';
 import { BD_HEADER, bdRows, CURVE_HEADER, curveRows, DELTA_HEADER, deltaRows, evalReportHtml } from '../../codec/eval-report.js';
-import { decodeCodecModel, type LoadedCodecModel } from '../../codec/model-file.js';
 import { encodePng } from '../../codec/png.js';
 import { loadCodecSources, type CodecSources } from '../../codec/sources.js';
 import { listImages, readImage, writePng } from '../../data/images.js';
@@ -18,8 +17,7 @@ import { fnv1a64 } from '../../engine/hash.js';
 import { progressBar } from '../progress.js';
 import { formatTable } from '../table.js';
 import { addCodecExportCCommand } from './codec-export-c.js';
-
-export const DEFAULT_MODEL_DIR = 'models/codec';
+import { DEFAULT_MODEL_DIR, loadModel, modelPath, parseQualities, parseQuality, presentQualities } from './codec-models.js';
 
 function readBytes(path: string, what: string): Uint8Array {
   try {
@@ -35,29 +33,6 @@ function writeBytes(path: string, bytes: Uint8Array | string): void {
   } catch (err) {
     throw wrapError(err, 'cannot write file', { file: path });
   }
-}
-
-export function modelPath(dir: string, quality: number): string {
-  return join(dir, `q${quality}.fxpcm`);
-}
-
-export function loadModel(dir: string, quality: number): LoadedCodecModel {
-  const path = modelPath(dir, quality);
-  if (!existsSync(path)) throw new FxpError(`no codec model for quality ${quality} (convert it with scripts/codec/convert.ts)`, { file: path });
-  return decodeCodecModel(readBytes(path, 'codec model'), path);
-}
-
-/** Every q*.fxpcm in the folder. */
-function loadAll(dir: string): LoadedCodecModel[] {
-  const names = existsSync(dir) ? readdirSync(dir).filter((n) => /^q\d+\.fxpcm$/.test(n)) : [];
-  if (names.length === 0) throw new FxpError('no codec models (q*.fxpcm) in the model folder', { file: dir });
-  return names.sort().map((n) => decodeCodecModel(readBytes(join(dir, n), 'codec model'), join(dir, n)));
-}
-
-function parseQuality(v: string): number {
-  const q = Number(v);
-  if (!Number.isInteger(q) || q < 1 || q > 255) throw new FxpError(`--quality must be an integer in 1..255, got '${v}'`);
-  return q;
 }
 
 interface EncodeOptions {
@@ -93,7 +68,7 @@ async function decodeCommand(input: string, opts: DecodeOptions): Promise<void> 
   const bytes = readBytes(input, 'bitstream');
   // Engines only for the model the header names (decodeImage reports a mismatch).
   const { header } = readBitstream(bytes, input);
-  const models = loadAll(opts.modelDir);
+  const models = presentQualities(opts.modelDir).map((q) => loadModel(opts.modelDir, q));
   const match = models.filter((m) => m.modelId === header.modelId && m.hash === header.modelHash);
   const codecs: Codec[] = (match.length > 0 ? match : models).map((m) => createCodec(m));
   const t0 = performance.now();
@@ -111,7 +86,7 @@ async function decodeCommand(input: string, opts: DecodeOptions): Promise<void> 
 
 interface EvalOptions {
   data: string;
-  qualities: string;
+  qualities?: string;
   modelDir: string;
   float: boolean;
   baselines: boolean;
@@ -120,15 +95,10 @@ interface EvalOptions {
   json?: boolean;
 }
 
-function qualityList(v: string): number[] {
-  return v.split(',').map((s) => parseQuality(s.trim()));
-}
-
 async function evalCommand(opts: EvalOptions): Promise<void> {
   let files = listImages(opts.data);
   if (opts.limit !== undefined) files = files.slice(0, Number(opts.limit));
-  const present = qualityList(opts.qualities).filter((q) => existsSync(modelPath(opts.modelDir, q)));
-  if (present.length === 0) throw new FxpError(`none of the qualities ${opts.qualities} has a model file`, { file: opts.modelDir });
+  const present = opts.qualities === undefined ? presentQualities(opts.modelDir) : parseQualities(opts.qualities, '--qualities');
   const models = present.map((q) => loadModel(opts.modelDir, q));
   const sources: (CodecSources | undefined)[] = [];
   for (const q of present) {
@@ -159,8 +129,11 @@ async function evalCommand(opts: EvalOptions): Promise<void> {
     return;
   }
   process.stdout.write(`${formatTable(CURVE_HEADER, curveRows(result), ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'])}\n\n`);
-  process.stdout.write(`${formatTable(BD_HEADER, bdRows(result.bd), ['l', 'l', 'r', 'r'])}\n\n`);
-  process.stdout.write(`${formatTable(DELTA_HEADER, deltaRows(result), ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'])}\n`);
+  // the BD-rate and float-delta tables only when there is something to compare (--no-float --no-baselines leaves nothing)
+  const bds = bdRows(result.bd);
+  const deltas = deltaRows(result);
+  if (bds.length > 0) process.stdout.write(`${formatTable(BD_HEADER, bds, ['l', 'l', 'r', 'r'])}\n\n`);
+  if (deltas.length > 0) process.stdout.write(`${formatTable(DELTA_HEADER, deltas, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'])}\n`);
   process.stdout.write(`\n${result.images.length} images; model files: ${modelBytes.map((m) => `q${m.quality} ${m.bytes} B`).join(', ')}\n`);
 }
 
@@ -189,7 +162,7 @@ export function addCodecCommand(program: Command): void {
     .command('eval')
     .description('rate-distortion on an image folder: fixed-point codec vs its float model, JPEG 4:2:0/4:4:4 and WebP; BD-rates')
     .requiredOption('--data <dir>', 'folder of PNG/JPEG images, e.g. ../shared/data/kodak')
-    .option('--qualities <list>', 'quality levels', '1,2,3,4')
+    .option('--qualities <list>', 'quality levels, e.g. 1,3,5 (default: every model in the folder)')
     .option('--model-dir <dir>', 'folder of q*.fxpcm files and the float exports q*/', DEFAULT_MODEL_DIR)
     .option('--no-float', 'skip the float model')
     .option('--no-baselines', 'skip JPEG and WebP')
