@@ -3,7 +3,7 @@
  * model files (models/codec/q{Q}.fxpcm), calibrated on training crops (never
  * Kodak): the wallpaper crops of /work/codec-data/train_128.npy.
  *
- *   npx tsx scripts/codec/convert.ts [--qualities 1,2,3,4] [--src models/codec]
+ *   npx tsx scripts/codec/convert.ts [--qualities 1,2,3,4,5] [--src models/codec]
  *       [--out models/codec] [--crops /work/codec-data/train_128.npy] [--count 64]
  *       [--abits 16] [--wbits 8] [--wbits-graph analysis=9,synthesis=10]
  *
@@ -29,7 +29,7 @@ const USAGE = `usage: npx tsx scripts/codec/convert.ts [options]
 Converts the exported float codec models (<src>/q<Q>/*.onnx) into fixed-point
 codec model files (<out>/q<Q>.fxpcm), calibrated on training crops.
 
-  --qualities LIST     comma-separated qualities (default: 1,2,3,4)
+  --qualities LIST     comma-separated qualities (default: 1,2,3,4,5)
   --src DIR            exported float models (default: models/codec)
   --out DIR            where q<Q>.fxpcm go (default: models/codec)
   --crops FILE         calibration crops, uint8 .npy [N,H,W,3] (default: /work/codec-data/train_128.npy)
@@ -42,7 +42,7 @@ codec model files (<out>/q<Q>.fxpcm), calibrated on training crops.
 The committed models: --wbits 10 --wbits-graph analysis=10,synthesis=11.`;
 
 const parsed = scriptArgs(USAGE, {
-  qualities: { type: 'string', default: '1,2,3,4' },
+  qualities: { type: 'string', default: '1,2,3,4,5' },
   src: { type: 'string', default: 'models/codec' },
   out: { type: 'string', default: 'models/codec' },
   crops: { type: 'string', default: '/work/codec-data/train_128.npy' },

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Float rate-distortion sanity check of the exported codec models on Kodak.
 
-  /usr/bin/python3 scripts/codec/eval_float.py [--kodak /work/shared/data/kodak] [--qualities 1,2,3,4]
+  /usr/bin/python3 scripts/codec/eval_float.py [--kodak /work/shared/data/kodak] [--qualities 1,2,3,4,5]
 
 For each models/codec/q{Q}/ it rebuilds the float model from the EXPORTED files only:
 the weights are read back from the four .onnx files (a minimal protobuf reader for the
@@ -157,7 +157,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--kodak', default='/work/shared/data/kodak')
     ap.add_argument('--models', default=os.path.join(REPO, 'models', 'codec'))
-    ap.add_argument('--qualities', default='1,2,3,4')
+    ap.add_argument('--qualities', default='1,2,3,4,5')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--fresh', action='store_true',
                     help='overwrite float_rd_estimate.json instead of merging with the results '

@@ -46,7 +46,7 @@ import codec_model  # noqa: E402
 from codec_model import SCALE_LOWER_BOUND, load_checkpoint  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LAMBDAS = {1: 0.0035, 2: 0.0067, 3: 0.013, 4: 0.025}
+LAMBDAS = {1: 0.0018, 2: 0.0035, 3: 0.0067, 4: 0.013, 5: 0.025}
 
 
 def pmf_to_quantized_cdf(pmf, precision=16):
@@ -160,7 +160,7 @@ def export_onnx(module, in_name, out_name, in_ch, in_hw, path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--ckpt', required=True, help='checkpoint written by train.py')
-    ap.add_argument('--quality', type=int, required=True, choices=[1, 2, 3, 4])
+    ap.add_argument('--quality', type=int, required=True, choices=sorted(LAMBDAS))
     ap.add_argument('--out', default=None, help='output directory (default models/codec/q{quality})')
     ap.add_argument('--schedule', default=None, help='free-text description of the training schedule for meta.json')
     args = ap.parse_args()
