@@ -54,6 +54,7 @@ export interface SearchCliOptions extends CalibOptions, Omit<EvalCliOptions, 'js
   distill: boolean;
   distillRounding?: string;
   biasCorrection?: boolean;
+  errorFeedback?: boolean;
   /** Evaluate the float model on the evaluation data too (default true; --no-float-eval). */
   floatEval?: boolean;
   inputShape?: string;
@@ -115,6 +116,10 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
   if (active !== undefined && metric === 'top1') {
     process.stderr.write("warning: --active with --metric top1: each image of the spread half stands for many, so one changed prediction moves the drop by that many (docs/search.md); 'agree' and 'soft' are smooth and suit --active better\n");
   }
+  const weightScheme = oneOf('weight-scheme', opts.weightScheme ?? 'dynamic', ['dynamic', 'range-adaptive'] as const);
+  if (opts.errorFeedback === true && (strategy !== 'goyal' || weightScheme !== 'dynamic')) {
+    throw new FxpError("--error-feedback works with --strategy goyal and dynamic weights (fxpqnet has --distill-rounding gptq)");
+  }
   return {
     strategy,
     metric,
@@ -122,7 +127,7 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
     threads: int('threads', opts.threads) ?? availableParallelism(),
     active,
     granularity: oneOf('granularity', opts.granularity, ['layer', 'channel'] as const),
-    weightScheme: oneOf('weight-scheme', opts.weightScheme ?? 'dynamic', ['dynamic', 'range-adaptive'] as const),
+    weightScheme,
     rangeBits: int('range-bits', opts.rangeBits, 2),
     rangeMethod: oneOf('range-method', opts.rangeMethod ?? 'max', ['max', 'mse'] as const),
     activationBits: num('act-bits', opts.actBits, (n) => Number.isInteger(n) && n >= 2 && n <= 16, 'an integer in 2..16'),
@@ -131,6 +136,7 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
     distill: opts.distill,
     distillRounding: oneOf('distill-rounding', opts.distillRounding ?? 'nearest', ['nearest', 'gptq'] as const),
     biasCorrection: opts.biasCorrection,
+    goyal: { errorFeedback: opts.errorFeedback === true },
     inputShapes: opts.inputShape === undefined ? undefined : [parseShape(opts.inputShape)],
     onProgress,
   };

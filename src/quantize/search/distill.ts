@@ -21,7 +21,7 @@ import type { Graph } from '../../ir/graph.js';
 import { fracLength } from '../range.js';
 import { maxAbs } from '../uniform.js';
 import { rangeAdaptiveWeights } from '../lower.js';
-import { gptqRound, gram, type ChannelGrid } from './gptq.js';
+import { GPTQ_ROWS, gptqRound, gram, type ChannelGrid } from './gptq.js';
 import type { LayerErrorSums } from './runner.js';
 import type { Scorer } from './scorer.js';
 import { weightFls, weightRanges, type SearchSpace, type Structure, type StructFormat } from './space.js';
@@ -42,9 +42,6 @@ function weightGrid(space: SearchSpace, s: Structure, f: StructFormat, data: Flo
 }
 
 export type DistillRounding = 'nearest' | 'gptq';
-
-/** Input rows per layer that error-compensating rounding builds its H from (spread over the search set). */
-export const GPTQ_ROWS = 4096;
 
 export interface DistillOptions {
   /** Try F - 1 and F + 1 for the weights (default true). */

@@ -28,6 +28,7 @@ import { producers } from '../../ir/graph.js';
 import type { Tensor } from '../../tensor.js';
 import { FORMAT_PRESERVING_OPS, isParamOp } from '../assignment.js';
 import { accumulatorBias } from '../lower.js';
+import { gptqRound } from './gptq.js';
 import { qformatOf, rangeAdaptiveKernel, weightFls, type Config, type SearchSpace, type StructFormat } from './space.js';
 
 /** x -> clamp(floor(x * 2^fl + 1/2), qmin, qmax) * 2^-fl, elementwise. */
@@ -40,6 +41,28 @@ export function fakeQuant(data: Float32Array, f: QFormat, out: Float32Array = ne
     out[i] = (q < qmin ? qmin : q > qmax ? qmax : q) * step;
   }
   return out;
+}
+
+/**
+ * Error feedback in the search (goyal --error-feedback): searched dynamic weight
+ * structure id -> H = X^T X / R of its layer's input (gptq.ts). A structure with
+ * an H has its weights rounded with error feedback at every format it is scored at.
+ */
+export type WeightHessians = ReadonlyMap<number, Float64Array>;
+
+/**
+ * Weights `w` [M, K] (K = the width of H) of a dynamic structure at word length
+ * wl and fractional lengths `fls` (one, or one per output channel), rounded with
+ * error feedback over H: each value an integer in the wl-bit range times 2^-fl,
+ * so that fake quantization and lowering give them back unchanged.
+ */
+export function errorFedWeights(w: Float32Array, wl: number, fls: readonly number[], h: Float64Array): Float32Array {
+  const k = Math.round(Math.sqrt(h.length));
+  const m = w.length / k;
+  const per = m / fls.length;
+  const lo = -(2 ** (wl - 1));
+  const hi = 2 ** (wl - 1) - 1;
+  return gptqRound(w, m, k, h, (row) => ({ unit: 2 ** -fls[Math.floor(row / per)]!, lo, hi }));
 }
 
 /** One override on top of a configuration: structure `sid` at format `f`. */
@@ -70,7 +93,10 @@ export class FakeQuantNet {
   /** Pixel I/O: the graph outputs' fixed pixel formats, which the engine rounds the last layer to (half up, saturated). */
   private readonly pixelOutputs = new Map<number, QFormat>();
 
-  constructor(readonly space: SearchSpace) {
+  constructor(
+    readonly space: SearchSpace,
+    private readonly hessians: WeightHessians = new Map(),
+  ) {
     const g = space.graph;
     if (isScaledIo(space.scales)) for (const id of g.outputs) if (space.fixedActivations.has(id)) this.pixelOutputs.set(id, space.fixedActivations.get(id)!);
     const prod = producers(g);
@@ -118,6 +144,7 @@ export class FakeQuantNet {
       let wFls: readonly number[] | undefined;
       let wKey: string;
       let wl = 0;
+      let h: Float64Array | undefined;
       if (fixed !== undefined) {
         if (fixed.weight.scheme !== 'dynamic') return;
         wFls = fixed.weight.fl;
@@ -135,8 +162,9 @@ export class FakeQuantNet {
           wl = wf.wl;
         }
         wKey = `w:${p.weight}:${wf?.wl}:${wf?.fl}`;
+        h = this.hessians.get(p.weight);
       }
-      if (wFls !== undefined) out.set(wId, this.weights(wKey, node, wl, wFls));
+      if (wFls !== undefined) out.set(wId, this.weights(wKey, node, wl, wFls, h));
       if (bId === undefined) return;
       const bf = fixed !== undefined ? fixed.bias : this.biasFormat(node, config, override);
       if (bf === undefined) return;
@@ -186,14 +214,19 @@ export class FakeQuantNet {
     return f === undefined ? undefined : { signed: true, wl: f.wl, fl: f.fl };
   }
 
-  private weights(key: string, node: Node, wl: number, fls: readonly number[]): Tensor {
+  private weights(key: string, node: Node, wl: number, fls: readonly number[], h?: Float64Array): Tensor {
     let t = this.memo.get(key);
     if (t !== undefined) return t;
     const v = this.space.graph.values[node.inputs[1]!]!;
     const w = v.data!;
-    const data = new Float32Array(w.length);
-    const per = w.length / fls.length;
-    fls.forEach((fl, c) => fakeQuant(w.subarray(c * per, (c + 1) * per), { signed: true, wl, fl }, data.subarray(c * per, (c + 1) * per)));
+    let data: Float32Array;
+    if (h !== undefined) {
+      data = errorFedWeights(w, wl, fls, h);
+    } else {
+      data = new Float32Array(w.length);
+      const per = w.length / fls.length;
+      fls.forEach((fl, c) => fakeQuant(w.subarray(c * per, (c + 1) * per), { signed: true, wl, fl }, data.subarray(c * per, (c + 1) * per)));
+    }
     t = { shape: v.shape.map(Number), data };
     this.memo.set(key, t);
     return t;

@@ -31,6 +31,8 @@ export interface ScoreSource {
   focus(config: Config, entry: Entry): Promise<void>;
   focusOn(config: Config, sid: number): Promise<void>;
   score(config: Config, override?: Override, bound?: Bound, opts?: ScoreOptions): Promise<Score>;
+  /** Error feedback (scorer.ts): round structure sid's weights with error feedback from now on. */
+  setErrorFeedback?(config: Config, sid: number): Promise<boolean>;
 }
 
 export interface GoyalOptions {
@@ -44,6 +46,12 @@ export interface GoyalOptions {
   readonly tradeOff?: number;
   /** Smallest word length tried (the engine needs 2). */
   readonly minBits?: number;
+  /**
+   * Score every weight candidate with its weights rounded with error feedback
+   * (OPTQ/GPTQ, gptq.ts) over its layer's input with the earlier choices applied,
+   * instead of to nearest (default false).
+   */
+  readonly errorFeedback?: boolean;
   readonly onStructure?: (done: number, total: number, step: GoyalStep) => void;
 }
 
@@ -132,6 +140,7 @@ export async function goyalSearch(scorer: ScoreSource, opts: GoyalOptions): Prom
 
     for (const [i, s] of members.entries()) {
       const max = componentBudget(kind, i + 1, members.length, opts.budget, shares);
+      if (kind === 'weight' && opts.errorFeedback === true) await scorer.setErrorFeedback?.(config, s.id);
       const step = await searchStructure(scorer, config, s, { wl: bw, fl: startFl(s, bw) }, max, { tradeOff, minBits, maxBits });
       config[s.id] = step.chosen;
       steps.push(step);

@@ -105,6 +105,9 @@ function inverseUpperFactor(l: Float64Array, n: number): Float64Array | undefine
   return u;
 }
 
+/** Input rows per layer that error-compensating rounding builds its H from (spread over the search set). */
+export const GPTQ_ROWS = 4096;
+
 /** One output channel's grid: integers in [lo, hi] times `unit`. */
 export interface ChannelGrid {
   readonly unit: number;

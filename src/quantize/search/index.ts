@@ -129,6 +129,8 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
       budget: opts.budget,
       onStructure: (done, total, step) => opts.onProgress?.({ phase: 'goyal', done, total, step }),
     });
+    // Error feedback: the weights the search scored go into the graph that is lowered.
+    if (opts.goyal?.errorFeedback === true) await scorer.bakeErrorFeedback(r.config);
     await scorer.focus(r.config, { pos: 0 });
     const final = await scorer.score(r.config);
     return {

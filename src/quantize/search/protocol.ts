@@ -24,6 +24,7 @@ export type PoolRequest =
   | { readonly type: 'prepare'; readonly config: Config; readonly entry: Entry; readonly fromInput: boolean }
   | { readonly type: 'evaluate'; readonly config: Config; readonly override: Override | undefined; readonly entry: Entry; readonly ids: readonly number[] }
   | { readonly type: 'patch'; readonly valueId: number; readonly data: Float32Array }
+  | { readonly type: 'hessian'; readonly sid: number; readonly h: Float64Array }
   | { readonly type: 'layerErrors'; readonly config: Config; readonly nodeIndex: number; readonly candidates: readonly StructFormat[]; readonly weights?: readonly (Float32Array | undefined)[] }
   | { readonly type: 'layerRows'; readonly config: Config; readonly nodeIndex: number; readonly perChunk: number }
   | { readonly type: 'engine'; readonly model: EvalModel }
@@ -42,6 +43,7 @@ export interface PoolResults {
   prepare: undefined;
   evaluate: ChunkSums[];
   patch: undefined;
+  hessian: undefined;
   layerErrors: { id: number; sums: LayerErrorSums[] }[];
   layerRows: { id: number; rows: LayerRows }[] | undefined;
   engine: undefined;
@@ -89,6 +91,9 @@ export class ShardHost {
         return r.evaluate(req.config, req.override, req.entry, req.ids);
       case 'patch':
         r.patch(req.valueId, req.data);
+        return undefined;
+      case 'hessian':
+        r.setHessian(req.sid, req.h);
         return undefined;
       case 'layerErrors':
         return r.layerErrors(req.config, req.nodeIndex, req.candidates, req.weights);

@@ -118,6 +118,8 @@ export class ShardRunner {
   private readonly teacher: Graph;
   private readonly teacherSegments = new Map<string, FloatExecutor>();
   private readonly chunks = new Map<number, Chunk>();
+  /** Weight structures rounded with error feedback (setHessian). */
+  private readonly hessians = new Map<number, Float64Array>();
   private g: Graph;
   private space: SearchSpace;
 
@@ -125,8 +127,20 @@ export class ShardRunner {
     this.space = init.space;
     this.g = init.space.graph;
     this.teacher = init.space.graph;
-    this.net = new FakeQuantNet(init.space);
+    this.net = new FakeQuantNet(init.space, this.hessians);
     this.live = liveSets(this.g);
+  }
+
+  /**
+   * From now on, weight structure `sid` is rounded with error feedback over `h`
+   * (its layer's input statistics, gptq.ts) at every format it is scored at;
+   * every cache is dropped.
+   */
+  setHessian(sid: number, h: Float64Array): void {
+    this.hessians.set(sid, h);
+    this.net = new FakeQuantNet(this.space, this.hessians);
+    this.segments.clear();
+    for (const c of this.chunks.values()) c.cache = undefined;
   }
 
   /** Replaces the data of constant `valueId` (bias correction); every cache is dropped. */
@@ -135,7 +149,7 @@ export class ShardRunner {
     if (v?.data === undefined || v.data.length !== data.length) throw new FxpError(`internal: cannot patch value ${valueId}`);
     this.g = { ...this.g, values: this.g.values.map((x, id) => (id === valueId ? { ...x, data } : x)) };
     this.space = { ...this.space, graph: this.g };
-    this.net = new FakeQuantNet(this.space);
+    this.net = new FakeQuantNet(this.space, this.hessians);
     this.segments.clear();
     for (const c of this.chunks.values()) c.cache = undefined;
   }

@@ -26,14 +26,14 @@
 import { FxpError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Tensor } from '../../tensor.js';
-import { formatAt, type Override } from './fake-quant.js';
+import { errorFedWeights, formatAt, type Override } from './fake-quant.js';
 import { chunkSlack, isClassMetric, margin, normalizer, type ChunkSums, type SearchMetric } from './metric.js';
 import { createPool, type Pool } from './pool.js';
 import { entryOf, upstreamOf, type Entry } from './positions.js';
 import type { ChunkInput, LayerErrorSums } from './runner.js';
 import type { SearchSet } from './set.js';
-import type { Config, SearchSpace, StructFormat } from './space.js';
-import type { LayerRows } from './gptq.js';
+import { weightFls, type Config, type SearchSpace, type StructFormat } from './space.js';
+import { GPTQ_ROWS, gram, type LayerRows } from './gptq.js';
 
 /** Chunks per early-stop round. Fixed, so rounds (and results) are the same for any thread count. */
 export const ROUND = 4;
@@ -111,6 +111,8 @@ export class Scorer {
   /** Images in the search set (the active ones are `count`). */
   setCount = 0;
   private cached: { entry: Entry; snapshot: Map<number, StructFormat | undefined> } | undefined;
+  /** Weight structures rounded with error feedback (setErrorFeedback): their H. */
+  private readonly hessians = new Map<number, Float64Array>();
 
   private constructor(
     public space: SearchSpace,
@@ -300,6 +302,45 @@ export class Scorer {
     this.images += this.count;
     this.opts.onImages?.(this.images);
     return [...byId.keys()].sort((a, b) => a - b).map((id) => byId.get(id)!);
+  }
+
+  /**
+   * Error feedback in the search (goyal.ts): from now on weight structure `sid` is
+   * rounded with error feedback (gptq.ts) at every format it is scored at, over H of
+   * its layer's input in the quantized network under `config` (4,096 rows spread
+   * over the search set). False, and nothing changes, where that does not apply:
+   * grouped Conv, ConvTranspose, range-adaptive weights.
+   */
+  async setErrorFeedback(config: Config, sid: number): Promise<boolean> {
+    const s = this.space.structures[sid];
+    if (s?.kind !== 'weight' || this.space.weightScheme !== 'dynamic') return false;
+    const parts = await this.layerRows(config, s.nodeIndex, Math.max(1, Math.ceil(GPTQ_ROWS / this.chunkCount)));
+    if (parts === undefined || parts.length === 0) return false;
+    const h = gram(parts);
+    await Promise.all(Array.from({ length: this.pool.size }, (_, shard) => this.pool.call(shard, { type: 'hessian', sid, h })));
+    this.hessians.set(sid, h);
+    this.cached = undefined;
+    return true;
+  }
+
+  /** Weight structures rounded with error feedback (setErrorFeedback). */
+  get errorFedStructures(): number[] {
+    return [...this.hessians.keys()];
+  }
+
+  /**
+   * Writes the error-fed weights of every such structure, at its format in `config`,
+   * into the graph (`space.graph`), so that lowering stores exactly the integers
+   * the search scored (they are on their grid; rounding them again changes nothing).
+   */
+  async bakeErrorFeedback(config: Config): Promise<void> {
+    for (const [sid, h] of this.hessians) {
+      const s = this.space.structures[sid]!;
+      const f = config[sid];
+      if (f === undefined) continue;
+      const w = this.space.graph.values[s.valueId]!.data!;
+      await this.patch(s.valueId, errorFedWeights(w, f.wl, weightFls(s, f), h));
+    }
   }
 
   /** Replaces constant `valueId` (a corrected bias) everywhere; `space.graph` follows. */
