@@ -233,32 +233,34 @@ test('fxpqnet with error-compensating rounding (gptq): kept layers carry grid we
   }
 });
 
-test('goyal with error feedback: every weight candidate is scored error-fed; the lowered model stores those grid weights and the integer engine reproduces the drop', async () => {
-  const { g, stats } = await fixture();
-  const { input, targets } = images();
-  const set: SearchSet = {
-    name: 'pixels',
-    count: N,
-    chunks: [0, 1, 2].map((k) => ({ id: k, input: { shape: [4, 3, S, S], data: input.data.subarray(k * 4 * 3 * S * S, (k + 1) * 4 * 3 * S * S) }, targets: targets.slice(4 * k, 4 * k + 4) })),
-  };
-  const base = { strategy: 'goyal', metric: 'psnr', budget: 0.5, threads: 0, scales: PIXEL_SCALES, granularity: 'layer', weightScheme: 'dynamic' } as const;
-  const near = await runSearch(g, stats, set, base);
-  const fed = await runSearch(g, stats, set, { ...base, goyal: { errorFeedback: true } });
-  const space = searchSpace(g, stats, base);
-  let changed = 0;
-  for (const s of space.structures.filter((x) => x.kind === 'weight')) {
-    const f = fed.config[s.id]!;
-    const w = fed.graph.values[s.valueId]!.data!;
-    const grid = fakeQuant(w, { signed: true, wl: f.wl, fl: f.fl });
-    assert.deepEqual(w, grid, `${s.node}: the stored weights are on the grid of Q(${f.wl},${f.fl})`);
-    const nearest = fakeQuant(g.values[s.valueId]!.data!, { signed: true, wl: f.wl, fl: f.fl });
-    if (w.some((v, i) => v !== nearest[i])) changed++;
-  }
-  assert.ok(changed > 0, 'error feedback moved some weights off their nearest grid point');
-  assert.notDeepEqual(fed.graph.values, near.graph.values);
-  const fx = lower(fed.graph, fed.assignment, { meta: scaleMeta(PIXEL_SCALES) });
-  const engine = imagePsnrs(runFloatIO(createEngine(fx), input), targets);
-  const ref = imagePsnrs(createFloatExecutor(imageNet()).run([input]).outputs[0]!, targets);
-  const mean = (a: Float64Array): number => a.reduce((s, v) => s + v, 0) / a.length;
-  assert.ok(Math.abs(mean(ref) - fed.searchDrop - mean(engine)) < 0.01, `float ${mean(ref)} - search drop ${fed.searchDrop} vs integer engine ${mean(engine)}`);
-});
+for (const strategy of ['goyal', 'fxpqnet'] as const) {
+  test(`${strategy} with error feedback: weights are scored error-fed; the lowered model stores those grid weights and the integer engine reproduces the drop`, async () => {
+    const { g, stats } = await fixture();
+    const { input, targets } = images();
+    const set: SearchSet = {
+      name: 'pixels',
+      count: N,
+      chunks: [0, 1, 2].map((k) => ({ id: k, input: { shape: [4, 3, S, S], data: input.data.subarray(k * 4 * 3 * S * S, (k + 1) * 4 * 3 * S * S) }, targets: targets.slice(4 * k, 4 * k + 4) })),
+    };
+    const base = { strategy, metric: 'psnr', budget: 0.5, threads: 0, scales: PIXEL_SCALES, granularity: 'layer', weightScheme: 'dynamic' } as const;
+    const near = await runSearch(g, stats, set, base);
+    const fed = await runSearch(g, stats, set, { ...base, goyal: { errorFeedback: true }, fxpqnet: { errorFeedback: true } });
+    const space = searchSpace(g, stats, base);
+    let changed = 0;
+    for (const s of space.structures.filter((x) => x.kind === 'weight')) {
+      const f = fed.config[s.id]!;
+      const w = fed.graph.values[s.valueId]!.data!;
+      const grid = fakeQuant(w, { signed: true, wl: f.wl, fl: f.fl });
+      assert.deepEqual(w, grid, `${s.node}: the stored weights are on the grid of Q(${f.wl},${f.fl})`);
+      const nearest = fakeQuant(g.values[s.valueId]!.data!, { signed: true, wl: f.wl, fl: f.fl });
+      if (w.some((v, i) => v !== nearest[i])) changed++;
+    }
+    assert.ok(changed > 0, 'error feedback moved some weights off their nearest grid point');
+    assert.notDeepEqual(fed.graph.values, near.graph.values);
+    const fx = lower(fed.graph, fed.assignment, { meta: scaleMeta(PIXEL_SCALES) });
+    const engine = imagePsnrs(runFloatIO(createEngine(fx), input), targets);
+    const ref = imagePsnrs(createFloatExecutor(imageNet()).run([input]).outputs[0]!, targets);
+    const mean = (a: Float64Array): number => a.reduce((s, v) => s + v, 0) / a.length;
+    assert.ok(Math.abs(mean(ref) - fed.searchDrop - mean(engine)) < 0.01, `float ${mean(ref)} - search drop ${fed.searchDrop} vs integer engine ${mean(engine)}`);
+  });
+}

@@ -34,6 +34,12 @@ export interface FxpQNetOptions {
   readonly acceptShare?: number;
   /** Most rounds (default 40). */
   readonly maxRounds?: number;
+  /**
+   * Score every configuration with the weights rounded with error feedback
+   * (OPTQ/GPTQ, gptq.ts) instead of to nearest; H of each layer's input is taken
+   * once, in graph order, from the network at the starting precision (default false).
+   */
+  readonly errorFeedback?: boolean;
   /** Classifiers: images the cost of a step is estimated on (a spread prefix of the set; default 300); checks use all. */
   readonly rankImages?: number;
   readonly onRound?: (r: FxpQNetRound) => void;
@@ -78,6 +84,7 @@ export async function fxpqnetSearch(scorer: Scorer, opts: FxpQNetOptions, start?
   } else {
     const at = (wl: number): StructFormat[] => space.structures.map((s) => ({ wl: Math.min(wl, MAX_BITS[s.kind]), fl: startFl(s, Math.min(wl, MAX_BITS[s.kind])) }));
     config = at(uniformBits);
+    if (opts.errorFeedback === true) for (const st of space.structures) if (st.kind === 'weight') await scorer.setErrorFeedback(config, st.id);
     cur = await scoreAll(scorer, config);
     const limit = budget * (opts.uniformShare ?? 0.25);
     while (uniformBits > minBits) {

@@ -160,6 +160,8 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
     rounds.push(...r.rounds);
     backedOff += r.backedOff;
     config = r.config;
+    // Error feedback: the weights the search scored go into the graph (distillation starts from them).
+    if (opts.fxpqnet?.errorFeedback === true) await scorer.bakeErrorFeedback(config);
     if (opts.distill === false) break;
     // Self-distillation is kept only if it brings the network closer to the float
     // one on the whole search set and keeps it within the budget.
@@ -175,6 +177,8 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
     if (keep) config = d.config;
     else await scorer.resetGraph(before);
   }
+  // A distillation step may have moved a weight's fractional length: store what the scorer scores there.
+  if (opts.fxpqnet?.errorFeedback === true) await scorer.bakeErrorFeedback(config!);
   await scorer.focus(config!, { pos: 0 });
   const final = await scorer.score(config!);
   return {
