@@ -175,11 +175,7 @@ test('the range-adaptive fake-quant network computes what the integer engine com
 test('a range-adaptive pixel search: its PSNR drop is the integer engine\'s, and the cost counts the ranges', async () => {
   const { g, stats } = await fixture();
   const { input, pixels, targets } = images();
-  const set: SearchSet = {
-    name: 'pixels',
-    count: N,
-    chunks: [0, 1, 2].map((k) => ({ id: k, input: { shape: [4, 3, S, S], data: input.data.subarray(k * 4 * 3 * S * S, (k + 1) * 4 * 3 * S * S) }, targets: targets.slice(4 * k, 4 * k + 4) })),
-  };
+  const set = pixelSet(input, targets);
   void pixels;
   const r = await runSearch(g, stats, set, { strategy: 'goyal', metric: 'psnr', budget: 0.5, threads: 0, scales: PIXEL_SCALES, granularity: 'channel', weightScheme: 'range-adaptive' });
   assert.ok(r.config.some((f, id) => r.space.structures[id]!.kind === 'weight' && f.wl < 8), 'the search lowered some weights');
@@ -203,14 +199,19 @@ test('a range-adaptive pixel search: its PSNR drop is the integer engine\'s, and
   assert.ok(Math.abs(cost.avgWeightStorageBits - cost.avgWeightBits - ranges / weights) < 1e-12);
 });
 
-test('fxpqnet with error-compensating rounding (gptq): kept layers carry grid weights the integer engine reproduces', async () => {
-  const { g, stats } = await fixture();
-  const { input, targets } = images();
-  const set: SearchSet = {
+/** The N images as a pixel search set of three chunks of four. */
+function pixelSet(input: Tensor, targets: readonly Uint8Image[]): SearchSet {
+  return {
     name: 'pixels',
     count: N,
     chunks: [0, 1, 2].map((k) => ({ id: k, input: { shape: [4, 3, S, S], data: input.data.subarray(k * 4 * 3 * S * S, (k + 1) * 4 * 3 * S * S) }, targets: targets.slice(4 * k, 4 * k + 4) })),
   };
+}
+
+test('fxpqnet with error-compensating rounding (gptq): kept layers carry grid weights the integer engine reproduces', async () => {
+  const { g, stats } = await fixture();
+  const { input, targets } = images();
+  const set = pixelSet(input, targets);
   for (const weightScheme of ['range-adaptive', 'dynamic'] as const) {
     const r = await runSearch(g, stats, set, {
       strategy: 'fxpqnet', metric: 'psnr', budget: 0.5, threads: 0, scales: PIXEL_SCALES, granularity: 'channel', weightScheme,
@@ -237,11 +238,7 @@ for (const strategy of ['goyal', 'fxpqnet'] as const) {
   test(`${strategy} with error feedback: weights are scored error-fed; the lowered model stores those grid weights and the integer engine reproduces the drop`, async () => {
     const { g, stats } = await fixture();
     const { input, targets } = images();
-    const set: SearchSet = {
-      name: 'pixels',
-      count: N,
-      chunks: [0, 1, 2].map((k) => ({ id: k, input: { shape: [4, 3, S, S], data: input.data.subarray(k * 4 * 3 * S * S, (k + 1) * 4 * 3 * S * S) }, targets: targets.slice(4 * k, 4 * k + 4) })),
-    };
+    const set = pixelSet(input, targets);
     const base = { strategy, metric: 'psnr', budget: 0.5, threads: 0, scales: PIXEL_SCALES, granularity: 'layer', weightScheme: 'dynamic' } as const;
     const near = await runSearch(g, stats, set, base);
     const fed = await runSearch(g, stats, set, { ...base, goyal: { errorFeedback: true }, fxpqnet: { errorFeedback: true } });
