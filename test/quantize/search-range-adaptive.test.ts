@@ -254,6 +254,8 @@ for (const strategy of ['goyal', 'fxpqnet'] as const) {
     }
     assert.ok(changed > 0, 'error feedback moved some weights off their nearest grid point');
     assert.notDeepEqual(fed.graph.values, near.graph.values);
+    assert.equal(fed.errorFeedback, true);
+    assert.equal(near.errorFeedback, false);
     const fx = lower(fed.graph, fed.assignment, { meta: scaleMeta(PIXEL_SCALES) });
     const engine = imagePsnrs(runFloatIO(createEngine(fx), input), targets);
     const ref = imagePsnrs(createFloatExecutor(imageNet()).run([input]).outputs[0]!, targets);

@@ -73,6 +73,8 @@ export interface SearchOutcome {
   /** The drop on the search set by the fake-quant scorer (a search statistic, not a result). */
   readonly searchDrop: number;
   readonly searchImages: { readonly set: number; readonly active: number };
+  /** The weights were scored and stored rounded with error feedback (--error-feedback). */
+  readonly errorFeedback: boolean;
   readonly seconds: number;
   readonly evaluations: number;
   readonly goyal?: GoyalStep[] | undefined;
@@ -122,7 +124,8 @@ export async function createScorer(g: Graph, stats: ReadonlyMap<number, TensorSt
 export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<SearchOutcome> {
   const start = performance.now();
   const evals0 = scorer.evaluations;
-  const base = { strategy: opts.strategy, metric: opts.metric, budget: opts.budget, searchImages: { set: scorer.setCount, active: scorer.count } };
+  const errorFeedback = (opts.strategy === 'goyal' ? opts.goyal?.errorFeedback : opts.fxpqnet?.errorFeedback) === true;
+  const base = { strategy: opts.strategy, metric: opts.metric, budget: opts.budget, searchImages: { set: scorer.setCount, active: scorer.count }, errorFeedback };
   if (opts.strategy === 'goyal') {
     const r = await goyalSearch(scorer, {
       ...opts.goyal,
