@@ -21,15 +21,13 @@ import type { Graph } from '../../ir/graph.js';
 import { fracLength } from '../range.js';
 import { maxAbs } from '../uniform.js';
 import { rangeAdaptiveWeights } from '../lower.js';
-import { GPTQ_ROWS, gptqRound, gram, type ChannelGrid } from './gptq.js';
+import { channelGrid, GPTQ_ROWS, gptqRound, gram, type ChannelGrid } from './gptq.js';
 import type { LayerErrorSums } from './runner.js';
 import type { Scorer } from './scorer.js';
 import { weightFls, weightRanges, type SearchSpace, type Structure, type StructFormat } from './space.js';
 
 /** Row m's grid of weight structure s at format f: wl-bit integers times 2^-fl_m (dynamic) or the range-adaptive unit. */
 function weightGrid(space: SearchSpace, s: Structure, f: StructFormat, data: Float32Array, rows: number): (row: number) => ChannelGrid {
-  const lo = -(2 ** (f.wl - 1));
-  const hi = 2 ** (f.wl - 1) - 1;
   const units =
     space.weightScheme === 'range-adaptive'
       ? (() => {
@@ -37,8 +35,7 @@ function weightGrid(space: SearchSpace, s: Structure, f: StructFormat, data: Flo
           return rangeAdaptiveWeights(data, r.length, f.wl, r, space.rangeBits).scale;
         })()
       : weightFls(s, f).map((fl) => 2 ** -fl);
-  const per = units.length === 1 ? rows : rows / units.length;
-  return (row) => ({ unit: units[Math.floor(row / per)]!, lo, hi });
+  return channelGrid(f.wl, units, rows);
 }
 
 export type DistillRounding = 'nearest' | 'gptq';

@@ -28,7 +28,7 @@ import { producers } from '../../ir/graph.js';
 import type { Tensor } from '../../tensor.js';
 import { FORMAT_PRESERVING_OPS, isParamOp } from '../assignment.js';
 import { accumulatorBias } from '../lower.js';
-import { gptqRound } from './gptq.js';
+import { channelGrid, gptqRound } from './gptq.js';
 import { qformatOf, rangeAdaptiveKernel, weightFls, type Config, type SearchSpace, type StructFormat } from './space.js';
 
 /** x -> clamp(floor(x * 2^fl + 1/2), qmin, qmax) * 2^-fl, elementwise. */
@@ -59,10 +59,7 @@ export type WeightHessians = ReadonlyMap<number, Float64Array>;
 export function errorFedWeights(w: Float32Array, wl: number, fls: readonly number[], h: Float64Array): Float32Array {
   const k = Math.round(Math.sqrt(h.length));
   const m = w.length / k;
-  const per = m / fls.length;
-  const lo = -(2 ** (wl - 1));
-  const hi = 2 ** (wl - 1) - 1;
-  return gptqRound(w, m, k, h, (row) => ({ unit: 2 ** -fls[Math.floor(row / per)]!, lo, hi }));
+  return gptqRound(w, m, k, h, channelGrid(wl, fls.map((fl) => 2 ** -fl), m));
 }
 
 /** One override on top of a configuration: structure `sid` at format `f`. */

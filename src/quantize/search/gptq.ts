@@ -154,6 +154,17 @@ function factorOf(h: Float64Array, k: number, dampFraction: number): Factor {
 }
 
 /**
+ * Row m's grid of M rows whose units are `units` (one for all rows, or one per
+ * equal block of rows, e.g. per output channel): wl-bit signed integers times the unit.
+ */
+export function channelGrid(wl: number, units: readonly number[], rows: number): (row: number) => ChannelGrid {
+  const lo = -(2 ** (wl - 1));
+  const hi = 2 ** (wl - 1) - 1;
+  const per = rows / units.length;
+  return (row) => ({ unit: units[Math.floor(row / per)]!, lo, hi });
+}
+
+/**
  * The weights [M, K] (row m: output channel m) rounded with error feedback over
  * H; `grid(m)` is row m's grid. Returns the rounded weights (each exactly an
  * integer times its unit, in float32).

@@ -138,6 +138,11 @@ export class ShardRunner {
    */
   setHessian(sid: number, h: Float64Array): void {
     this.hessians.set(sid, h);
+    this.invalidate();
+  }
+
+  /** A new fake-quant network for the current graph and H; executors and chunk caches dropped. */
+  private invalidate(): void {
     this.net = new FakeQuantNet(this.space, this.hessians);
     this.segments.clear();
     for (const c of this.chunks.values()) c.cache = undefined;
@@ -149,9 +154,7 @@ export class ShardRunner {
     if (v?.data === undefined || v.data.length !== data.length) throw new FxpError(`internal: cannot patch value ${valueId}`);
     this.g = { ...this.g, values: this.g.values.map((x, id) => (id === valueId ? { ...x, data } : x)) };
     this.space = { ...this.space, graph: this.g };
-    this.net = new FakeQuantNet(this.space, this.hessians);
-    this.segments.clear();
-    for (const c of this.chunks.values()) c.cache = undefined;
+    this.invalidate();
   }
 
   /**

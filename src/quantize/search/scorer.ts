@@ -29,6 +29,7 @@ import type { Tensor } from '../../tensor.js';
 import { errorFedWeights, formatAt, type Override } from './fake-quant.js';
 import { chunkSlack, isClassMetric, margin, normalizer, type ChunkSums, type SearchMetric } from './metric.js';
 import { createPool, type Pool } from './pool.js';
+import type { PoolRequest } from './protocol.js';
 import { entryOf, upstreamOf, type Entry } from './positions.js';
 import type { ChunkInput, LayerErrorSums } from './runner.js';
 import type { SearchSet } from './set.js';
@@ -179,7 +180,7 @@ export class Scorer {
       }
     }
     if (!fromInput && c !== undefined && c.entry.pos === entry.pos && c.entry.raw === entry.raw) return;
-    await Promise.all(Array.from({ length: this.pool.size }, (_, s) => this.pool.call(s, { type: 'prepare', config, entry, fromInput })));
+    await this.everyShard({ type: 'prepare', config, entry, fromInput });
     this.images += this.count;
     this.opts.onImages?.(this.images);
     this.cached = { entry, snapshot: new Map(upstreamOf(this.space, entry).map((sid) => [sid, config[sid]])) };
@@ -317,15 +318,10 @@ export class Scorer {
     const parts = await this.layerRows(config, s.nodeIndex, Math.max(1, Math.ceil(GPTQ_ROWS / this.chunkCount)));
     if (parts === undefined || parts.length === 0) return false;
     const h = gram(parts);
-    await Promise.all(Array.from({ length: this.pool.size }, (_, shard) => this.pool.call(shard, { type: 'hessian', sid, h })));
+    await this.everyShard({ type: 'hessian', sid, h });
     this.hessians.set(sid, h);
     this.cached = undefined;
     return true;
-  }
-
-  /** Weight structures rounded with error feedback (setErrorFeedback). */
-  get errorFedStructures(): number[] {
-    return [...this.hessians.keys()];
   }
 
   /**
@@ -345,7 +341,7 @@ export class Scorer {
 
   /** Replaces constant `valueId` (a corrected bias) everywhere; `space.graph` follows. */
   async patch(valueId: number, data: Float32Array): Promise<void> {
-    await Promise.all(Array.from({ length: this.pool.size }, (_, s) => this.pool.call(s, { type: 'patch', valueId, data })));
+    await this.everyShard({ type: 'patch', valueId, data });
     const g = this.space.graph;
     this.space = { ...this.space, graph: { ...g, values: g.values.map((v, id) => (id === valueId ? { ...v, data } : v)) } };
     this.cached = undefined;
@@ -358,6 +354,11 @@ export class Scorer {
       const want = g.values[id]!.data;
       if (want !== undefined && cur.values[id]!.data !== want) await this.patch(id, want);
     }
+  }
+
+  /** Sends one request to every shard and waits for all of them (requests with no reply). */
+  private async everyShard(req: PoolRequest): Promise<void> {
+    await Promise.all(Array.from({ length: this.pool.size }, (_, shard) => this.pool.call(shard, req)));
   }
 
   close(): Promise<void> {
