@@ -180,7 +180,7 @@ function addSearchOptions(cmd: Command): Command {
     .option('--no-distill', 'skip the self-distillation step (bias correction and rounding choice)')
     .option('--distill-rounding <r>', "fxpqnet self-distillation's rounding of the weights: nearest, or gptq (also try error-compensating rounding, OPTQ/GPTQ, per layer; kept where the layer's output error is smaller)", 'nearest')
     .option('--no-bias-correction', 'fxpqnet self-distillation: do not fold the mean output error into the biases')
-    .option('--error-feedback', 'score the weights rounded with error feedback (OPTQ/GPTQ) over each layer\'s input (goyal: earlier choices applied; fxpqnet: at the starting precision) instead of to nearest; the lowered model stores those weights (dynamic weights)')
+    .option('--error-feedback', 'score the weights rounded with error feedback (OPTQ/GPTQ) over each layer\'s input (goyal: earlier choices applied; fxpqnet: at the starting precision) instead of to nearest; the lowered model stores those weights (dynamic or range-adaptive)')
     .option('--no-float-eval', 'do not evaluate the float model on the evaluation data')
     .option('--input-shape <dims>', 'input shape for models with dynamic dims')
     .option('--pixel-io', 'image models: fold the 1/255 input and 255 output scales into the first and last layers; input and output are 8-bit pixels (UQ8.0), not searched')

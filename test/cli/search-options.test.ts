@@ -1,4 +1,4 @@
-/** `fxp search`/`pareto` options: --error-feedback reaches both strategies, and is refused with range-adaptive weights. */
+/** `fxp search`/`pareto` options: --error-feedback reaches both strategies, with either weight scheme. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { searchOptionsFrom } from '../../src/cli/commands/search.js';
@@ -6,11 +6,13 @@ import { searchOptionsFrom } from '../../src/cli/commands/search.js';
 /** What commander fills in when the options are not given. */
 const CLI_DEFAULTS = { granularity: 'layer', objective: 'memory' };
 
-test('--error-feedback: passed to goyal and fxpqnet; refused with range-adaptive weights', () => {
+test('--error-feedback: passed to goyal and fxpqnet, with dynamic and range-adaptive weights', () => {
   const none = (): void => undefined;
   const o = searchOptionsFrom({ strategy: 'goyal', ...CLI_DEFAULTS, errorFeedback: true } as never, true, none);
   assert.equal(o.goyal?.errorFeedback, true);
   assert.equal(searchOptionsFrom({ strategy: 'goyal', ...CLI_DEFAULTS } as never, true, none).goyal?.errorFeedback, false);
   assert.equal(searchOptionsFrom({ strategy: 'fxpqnet', ...CLI_DEFAULTS, errorFeedback: true } as never, true, none).fxpqnet?.errorFeedback, true);
-  assert.throws(() => searchOptionsFrom({ strategy: 'goyal', ...CLI_DEFAULTS, weightScheme: 'range-adaptive', errorFeedback: true } as never, true, none), /--error-feedback works with dynamic weights/);
+  const ra = searchOptionsFrom({ strategy: 'goyal', ...CLI_DEFAULTS, weightScheme: 'range-adaptive', errorFeedback: true } as never, true, none);
+  assert.equal(ra.goyal?.errorFeedback, true);
+  assert.equal(ra.weightScheme, 'range-adaptive');
 });

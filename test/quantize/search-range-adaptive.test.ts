@@ -23,7 +23,7 @@ import { runSearch } from '../../src/quantize/search/index.js';
 import { lowerOne, structureError } from '../../src/quantize/search/lowering.js';
 import { imagePsnrs } from '../../src/quantize/search/metric.js';
 import type { SearchSet } from '../../src/quantize/search/set.js';
-import { searchSpace, toAssignment, uniformConfig, weightRanges, type StructFormat } from '../../src/quantize/search/space.js';
+import { rangeAdaptiveKernel, searchSpace, toAssignment, uniformConfig, weightRanges, type StructFormat } from '../../src/quantize/search/space.js';
 import type { Tensor } from '../../src/tensor.js';
 import { randomArray, rng } from '../util/random.js';
 
@@ -234,22 +234,25 @@ test('fxpqnet with error-compensating rounding (gptq): kept layers carry grid we
   }
 });
 
-for (const strategy of ['goyal', 'fxpqnet'] as const) {
-  test(`${strategy} with error feedback: weights are scored error-fed; the lowered model stores those grid weights and the integer engine reproduces the drop`, async () => {
+for (const [strategy, weightScheme] of [['goyal', 'dynamic'], ['fxpqnet', 'dynamic'], ['goyal', 'range-adaptive'], ['fxpqnet', 'range-adaptive']] as const) {
+  test(`${strategy} with error feedback, ${weightScheme} weights: weights are scored error-fed; the lowered model stores those grid weights and the integer engine reproduces the drop`, async () => {
     const { g, stats } = await fixture();
     const { input, targets } = images();
     const set = pixelSet(input, targets);
-    const base = { strategy, metric: 'psnr', budget: 0.5, threads: 0, scales: PIXEL_SCALES, granularity: 'layer', weightScheme: 'dynamic' } as const;
+    const base = { strategy, metric: 'psnr', budget: 0.5, threads: 0, scales: PIXEL_SCALES, granularity: 'layer', weightScheme } as const;
     const near = await runSearch(g, stats, set, base);
     const fed = await runSearch(g, stats, set, { ...base, goyal: { errorFeedback: true }, fxpqnet: { errorFeedback: true } });
     const space = searchSpace(g, stats, base);
+    const fedSpace = { ...space, graph: fed.graph };
+    // The grid of s at f (on the graph's weights): fake quantization (dynamic) or the range-adaptive kernel.
+    const onGrid = (sp: typeof space, s: (typeof space.structures)[number], f: StructFormat): Float32Array =>
+      weightScheme === 'dynamic' ? fakeQuant(sp.graph.values[s.valueId]!.data!, { signed: true, wl: f.wl, fl: f.fl }) : Float32Array.from(rangeAdaptiveKernel(sp, s, f).values);
     let changed = 0;
     for (const s of space.structures.filter((x) => x.kind === 'weight')) {
       const f = fed.config[s.id]!;
       const w = fed.graph.values[s.valueId]!.data!;
-      const grid = fakeQuant(w, { signed: true, wl: f.wl, fl: f.fl });
-      assert.deepEqual(w, grid, `${s.node}: the stored weights are on the grid of Q(${f.wl},${f.fl})`);
-      const nearest = fakeQuant(g.values[s.valueId]!.data!, { signed: true, wl: f.wl, fl: f.fl });
+      assert.deepEqual(w, onGrid(fedSpace, s, f), `${s.node}: the stored weights are on the grid of Q(${f.wl},${f.fl})`);
+      const nearest = onGrid(space, s, f);
       if (w.some((v, i) => v !== nearest[i])) changed++;
     }
     assert.ok(changed > 0, 'error feedback moved some weights off their nearest grid point');

@@ -117,7 +117,6 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
     process.stderr.write("warning: --active with --metric top1: each image of the spread half stands for many, so one changed prediction moves the drop by that many (docs/search.md); 'agree' and 'soft' are smooth and suit --active better\n");
   }
   const weightScheme = oneOf('weight-scheme', opts.weightScheme ?? 'dynamic', ['dynamic', 'range-adaptive'] as const);
-  if (opts.errorFeedback === true && weightScheme !== 'dynamic') throw new FxpError('--error-feedback works with dynamic weights (--weight-scheme dynamic)');
   return {
     strategy,
     metric,

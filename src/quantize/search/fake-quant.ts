@@ -29,7 +29,7 @@ import type { Tensor } from '../../tensor.js';
 import { FORMAT_PRESERVING_OPS, isParamOp } from '../assignment.js';
 import { accumulatorBias } from '../lower.js';
 import { channelGrid, gptqRound } from './gptq.js';
-import { qformatOf, rangeAdaptiveKernel, weightFls, type Config, type SearchSpace, type StructFormat } from './space.js';
+import { qformatOf, rangeAdaptiveKernel, weightFls, type Config, type SearchSpace, type StructFormat, type Structure } from './space.js';
 
 /** x -> clamp(floor(x * 2^fl + 1/2), qmin, qmax) * 2^-fl, elementwise. */
 export function fakeQuant(data: Float32Array, f: QFormat, out: Float32Array = new Float32Array(data.length)): Float32Array {
@@ -44,9 +44,9 @@ export function fakeQuant(data: Float32Array, f: QFormat, out: Float32Array = ne
 }
 
 /**
- * Error feedback in the search (goyal --error-feedback): searched dynamic weight
- * structure id -> H = X^T X / R of its layer's input (gptq.ts). A structure with
- * an H has its weights rounded with error feedback at every format it is scored at.
+ * Error feedback in the search (--error-feedback): searched weight structure id ->
+ * H = X^T X / R of its layer's input (gptq.ts). A structure with an H has its
+ * weights rounded with error feedback at every format it is scored at.
  */
 export type WeightHessians = ReadonlyMap<number, Float64Array>;
 
@@ -57,9 +57,28 @@ export type WeightHessians = ReadonlyMap<number, Float64Array>;
  * so that fake quantization and lowering give them back unchanged.
  */
 export function errorFedWeights(w: Float32Array, wl: number, fls: readonly number[], h: Float64Array): Float32Array {
+  return errorFedOnUnits(w, wl, fls.map((fl) => 2 ** -fl), h);
+}
+
+/**
+ * The same on any grid of wl-bit integers times `units` (one, or one per output
+ * channel): range-adaptive weights use their stored units (range / 2^(wl-1)).
+ */
+export function errorFedOnUnits(w: Float32Array, wl: number, units: readonly number[], h: Float64Array): Float32Array {
   const k = Math.round(Math.sqrt(h.length));
   const m = w.length / k;
-  return gptqRound(w, m, k, h, channelGrid(wl, fls.map((fl) => 2 ** -fl), m));
+  return gptqRound(w, m, k, h, channelGrid(wl, units, m));
+}
+
+/**
+ * Weight structure s at f as the scorer scores it and lowering stores it, with
+ * error feedback over h: on its dynamic grid (2^-FL per channel) or its
+ * range-adaptive one (the units of rangeAdaptiveKernel).
+ */
+export function errorFedStructure(space: SearchSpace, s: Structure, f: StructFormat, h: Float64Array): Float32Array {
+  const w = space.graph.values[s.valueId]!.data!;
+  if (space.weightScheme === 'range-adaptive') return errorFedOnUnits(w, f.wl, rangeAdaptiveKernel(space, s, f).scale, h);
+  return errorFedWeights(w, f.wl, weightFls(s, f), h);
 }
 
 /** One override on top of a configuration: structure `sid` at format `f`. */
@@ -179,12 +198,16 @@ export class FakeQuantNet {
    */
   private rangeAdaptive(out: Map<number, Tensor>, node: Node, i: number, sid: number, wf: StructFormat | undefined, config: Config, override: Override | undefined): void {
     if (wf === undefined) return;
+    const h = this.hessians.get(sid);
     const key = `ra:${sid}:${wf.wl}:${wf.fl}`;
     let kernel = this.raKernels.get(key);
     if (kernel === undefined) {
-      const k = rangeAdaptiveKernel(this.space, this.space.structures[sid]!, wf);
+      const s = this.space.structures[sid]!;
+      const k = rangeAdaptiveKernel(this.space, s, wf);
       const wv = this.space.graph.values[node.inputs[1]!]!;
-      kernel = { w: { shape: wv.shape.map(Number), data: Float32Array.from(k.values) }, scale: k.scale };
+      // Error feedback: the same units, the integers chosen over H instead of to nearest.
+      const data = h === undefined ? Float32Array.from(k.values) : errorFedOnUnits(wv.data!, wf.wl, k.scale, h);
+      kernel = { w: { shape: wv.shape.map(Number), data }, scale: k.scale };
       this.raKernels.set(key, kernel);
     }
     const { w, scale } = kernel;

@@ -26,14 +26,14 @@
 import { FxpError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import type { Tensor } from '../../tensor.js';
-import { errorFedWeights, formatAt, type Override } from './fake-quant.js';
+import { errorFedStructure, formatAt, type Override } from './fake-quant.js';
 import { chunkSlack, isClassMetric, margin, normalizer, type ChunkSums, type SearchMetric } from './metric.js';
 import { createPool, type Pool } from './pool.js';
 import type { PoolRequest } from './protocol.js';
 import { entryOf, upstreamOf, type Entry } from './positions.js';
 import type { ChunkInput, LayerErrorSums } from './runner.js';
 import type { SearchSet } from './set.js';
-import { weightFls, type Config, type SearchSpace, type StructFormat } from './space.js';
+import { type Config, type SearchSpace, type StructFormat } from './space.js';
 import { GPTQ_ROWS, gram, type LayerRows } from './gptq.js';
 
 /** Chunks per early-stop round. Fixed, so rounds (and results) are the same for any thread count. */
@@ -309,12 +309,12 @@ export class Scorer {
    * Error feedback in the search (goyal.ts): from now on weight structure `sid` is
    * rounded with error feedback (gptq.ts) at every format it is scored at, over H of
    * its layer's input in the quantized network under `config` (4,096 rows spread
-   * over the search set). False, and nothing changes, where that does not apply:
-   * grouped Conv, ConvTranspose, range-adaptive weights.
+   * over the search set), on its dynamic or range-adaptive grid. False, and nothing
+   * changes, where that does not apply: grouped Conv, ConvTranspose.
    */
   async setErrorFeedback(config: Config, sid: number): Promise<boolean> {
     const s = this.space.structures[sid];
-    if (s?.kind !== 'weight' || this.space.weightScheme !== 'dynamic') return false;
+    if (s?.kind !== 'weight') return false;
     const parts = await this.layerRows(config, s.nodeIndex, Math.max(1, Math.ceil(GPTQ_ROWS / this.chunkCount)));
     if (parts === undefined || parts.length === 0) return false;
     const h = gram(parts);
@@ -334,8 +334,7 @@ export class Scorer {
       const s = this.space.structures[sid]!;
       const f = config[sid];
       if (f === undefined) continue;
-      const w = this.space.graph.values[s.valueId]!.data!;
-      await this.patch(s.valueId, errorFedWeights(w, f.wl, weightFls(s, f), h));
+      await this.patch(s.valueId, errorFedStructure(this.space, s, f, h));
     }
   }
 
