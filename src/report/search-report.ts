@@ -122,7 +122,7 @@ function summaryRows(model: string, run: SearchRun): (string | number)[][] {
   return [
     ['model', model],
     ['strategy', outcome.strategy],
-    ['search metric / budget', `${outcome.metric} / ${outcome.budget}`],
+    ['search metric / budget', `${outcome.metric} / ${outcome.budget}${outcome.ramp === undefined ? '' : `, ${outcome.ramp === 'cost' ? 'cost' : 'linear'} budget ramp`}`],
     [`float ${fixed.metric} (${fixed.count} inputs${run.evalSet === undefined ? '' : `, ${run.evalSet}`})`, metricText(float)],
     [`integer engine ${fixed.metric}`, metricText(fixed)],
     ['loss against float', loss],
@@ -257,6 +257,7 @@ export function searchJson(model: string, run: SearchRun, pareto?: readonly Pare
       set: run.searchSet,
       active: o.searchImages.active,
       searchDrop: o.searchDrop,
+      ramp: o.ramp,
       goyal: o.goyal?.map(({ grid: _g, ...s }) => s),
       rounds: o.rounds,
       backedOff: o.backedOff,

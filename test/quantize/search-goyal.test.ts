@@ -10,7 +10,7 @@ import { GraphBuilder, type Graph } from '../../src/ir/graph.js';
 import { canonicalize } from '../../src/passes/index.js';
 import { calibrate } from '../../src/quantize/calibrate.js';
 import type { Override } from '../../src/quantize/search/fake-quant.js';
-import { componentBudget, goyalSearch, type ScoreSource } from '../../src/quantize/search/goyal.js';
+import { componentBudget, costRamp, goyalSearch, type ScoreSource } from '../../src/quantize/search/goyal.js';
 import type { Bound, Score } from '../../src/quantize/search/scorer.js';
 import { searchSpace, startFl, type Config, type SearchSpace, type StructFormat } from '../../src/quantize/search/space.js';
 import { randomArray, rng } from '../util/random.js';
@@ -79,6 +79,27 @@ test('budget ramps: linear for weights and activations, flat for biases', () => 
   assert.ok(Math.abs(componentBudget('bias', 4, 4, 1, shares) - 0.6) < 1e-12);
   assert.ok(Math.abs(componentBudget('activation', 2, 4, 1, shares) - 0.8) < 1e-12);
   assert.ok(Math.abs(componentBudget('activation', 4, 4, 1, shares) - 1) < 1e-12);
+});
+
+test('cost ramp: each structure adds its share of elements and MACs; the steps use it', async () => {
+  const sp = await space();
+  const weights = sp.structures.filter((s) => s.kind === 'weight');
+  const acts = sp.structures.filter((s) => s.kind === 'activation');
+  // conv: 18 weights, 4*4*2*9 = 288 MACs; fc: 96 weights, 96 MACs.
+  const expectW = 0.5 * (18 / 114) + 0.5 * (288 / 384);
+  const rw = costRamp(sp, weights);
+  assert.ok(Math.abs(rw[0]! - expectW) < 1e-12, `${rw[0]} vs ${expectW}`);
+  assert.equal(rw[1], 1);
+  // activations: conv output 32 elements (288 MACs of its layer), fc output 3 (96).
+  const ra = costRamp(sp, acts);
+  assert.ok(Math.abs(ra[0]! - (0.5 * (32 / 35) + 0.5 * (288 / 384))) < 1e-12);
+  assert.equal(ra[1], 1);
+  assert.ok(Math.abs(componentBudget('weight', 1, 2, 1, { weight: 0.5, bias: 0, activation: 0.5 }, rw[0]) - 0.5 * expectW) < 1e-12);
+  // The search gives the first weight structure that cumulative budget instead of half.
+  const r = await goyalSearch(new Synthetic(sp, new Map()), { budget: 0.01, ramp: 'cost' });
+  assert.ok(Math.abs(r.steps.find((s) => s.sid === CONV_W)!.budget - 0.005 * expectW) < 1e-15);
+  const lin = await goyalSearch(new Synthetic(sp, new Map()), { budget: 0.01 });
+  assert.equal(lin.steps.find((s) => s.sid === CONV_W)!.budget, 0.0025);
 });
 
 test('diagonal descent to the lowest passing BW, then the local search keeps the first least drop', async () => {

@@ -23,7 +23,7 @@ import { costOf } from '../../quantize/cost.js';
 import { lower } from '../../quantize/lower.js';
 import { cropPairSet } from '../../quantize/search/crop-pairs.js';
 import { evaluateParallel, type IntEvalResult, type IntMetric } from '../../quantize/search/parallel-eval.js';
-import { loadSearchSet, runSearch, OBJECTIVES, SEARCH_METRICS, STRATEGIES, type Objective, type SearchMetric, type SearchOptions, type SearchProgress, type Strategy } from '../../quantize/search/index.js';
+import { loadSearchSet, runSearch, OBJECTIVES, RAMPS, SEARCH_METRICS, STRATEGIES, type Objective, type Ramp, type SearchMetric, type SearchOptions, type SearchProgress, type Strategy } from '../../quantize/search/index.js';
 import { searchReportHtml, searchJson, type SearchRun } from '../../report/search-report.js';
 import { calibrationDataset, type CalibOptions } from '../calibration.js';
 import { colorModeFor, loadModel, parseShape, type LoadedModel } from '../model.js';
@@ -55,6 +55,7 @@ export interface SearchCliOptions extends CalibOptions, Omit<EvalCliOptions, 'js
   distillRounding?: string;
   biasCorrection?: boolean;
   errorFeedback?: boolean;
+  ramp?: string;
   /** Evaluate the float model on the evaluation data too (default true; --no-float-eval). */
   floatEval?: boolean;
   inputShape?: string;
@@ -133,7 +134,7 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
     distill: opts.distill,
     distillRounding: oneOf('distill-rounding', opts.distillRounding ?? 'nearest', ['nearest', 'gptq'] as const),
     biasCorrection: opts.biasCorrection,
-    goyal: { errorFeedback: opts.errorFeedback === true },
+    goyal: { errorFeedback: opts.errorFeedback === true, ramp: oneOf<Ramp>('ramp', opts.ramp ?? 'linear', RAMPS) },
     fxpqnet: { errorFeedback: opts.errorFeedback === true },
     inputShapes: opts.inputShape === undefined ? undefined : [parseShape(opts.inputShape)],
     onProgress,

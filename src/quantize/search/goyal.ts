@@ -47,6 +47,13 @@ export interface GoyalOptions {
   /** Smallest word length tried (the engine needs 2). */
   readonly minBits?: number;
   /**
+   * How a component's budget grows over its structures: 'linear' (the
+   * reference's ramp, i/n; default) or 'cost' (ours: in proportion to each
+   * structure's share of the 8-bit cost, half memory and half multiplications,
+   * so the expensive early layers of a CNN get the budget their cost warrants).
+   */
+  readonly ramp?: Ramp;
+  /**
    * Score every weight candidate with its weights rounded with error feedback
    * (OPTQ/GPTQ, gptq.ts) over its layer's input with the earlier choices applied,
    * instead of to nearest (default false).
@@ -83,17 +90,43 @@ export interface GoyalResult {
   readonly startBits: { weight: number; bias: number; activation: number };
 }
 
+export type Ramp = 'linear' | 'cost';
+export const RAMPS: readonly Ramp[] = ['linear', 'cost'];
+
 const MAX_BITS = { weight: 16, bias: 32, activation: 16 } as const satisfies { [K in StructureKind]: number };
 const KINDS: readonly StructureKind[] = ['weight', 'bias', 'activation'];
 
-/** Cumulative budget of the i-th (1-based) of n structures of a component. */
-export function componentBudget(kind: StructureKind, i: number, n: number, budget: number, shares: { weight: number; bias: number; activation: number }): number {
+/**
+ * Cumulative budget of the i-th (1-based) of n structures of a component; `upTo`,
+ * where given, is the fraction of the component's share the first i structures
+ * get (the cost ramp), else i/n.
+ */
+export function componentBudget(kind: StructureKind, i: number, n: number, budget: number, shares: { weight: number; bias: number; activation: number }, upTo?: number): number {
   const w = budget * shares.weight;
   const b = budget * shares.bias;
   const a = budget * shares.activation;
-  if (kind === 'weight') return (w * i) / n;
+  const frac = upTo ?? i / n;
+  if (kind === 'weight') return w * frac;
   if (kind === 'bias') return w + b;
-  return w + b + (a * i) / n;
+  return w + b + a * frac;
+}
+
+/**
+ * The cost ramp: for each member of a component, the fraction of its budget the
+ * members up to it get, by their share of the component's 8-bit cost: half their
+ * elements (memory), half the multiply-accumulates they take part in (the layer of
+ * a weight, the layer producing an activation). Linear where nothing has a cost.
+ */
+export function costRamp(space: SearchSpace, members: readonly Structure[]): number[] {
+  const macsOf = (s: Structure): number => (space.paramsOf.has(space.graph.nodes[s.nodeIndex]!.name) ? (space.macs[s.nodeIndex] ?? 0) : 0);
+  const counts = members.map((s) => s.count);
+  const macs = members.map(macsOf);
+  const sum = (xs: readonly number[]): number => xs.reduce((t, x) => t + x, 0);
+  const [tc, tm] = [sum(counts), sum(macs)];
+  const cost = members.map((_, j) => (tc > 0 ? counts[j]! / tc : 0) * (tm > 0 ? 0.5 : 1) + (tm > 0 ? (macs[j]! / tm) * (tc > 0 ? 0.5 : 1) : 0));
+  const total = sum(cost);
+  let acc = 0;
+  return cost.map((c, j) => (total > 0 ? (acc += c) / total : (j + 1) / members.length));
 }
 
 class Grid {
@@ -127,6 +160,7 @@ export async function goyalSearch(scorer: ScoreSource, opts: GoyalOptions): Prom
     const maxBits = MAX_BITS[kind];
     // _get_initial_config: every member at start_bw must stay within the component's budget.
     const finalBudget = componentBudget(kind, members.length, members.length, opts.budget, shares);
+    const ramp = opts.ramp === 'cost' ? costRamp(space, members) : undefined;
     let bw = startBits[kind];
     for (;;) {
       const trial = config.slice();
@@ -139,7 +173,7 @@ export async function goyalSearch(scorer: ScoreSource, opts: GoyalOptions): Prom
     startBits[kind] = bw;
 
     for (const [i, s] of members.entries()) {
-      const max = componentBudget(kind, i + 1, members.length, opts.budget, shares);
+      const max = componentBudget(kind, i + 1, members.length, opts.budget, shares, ramp?.[i]);
       if (kind === 'weight' && opts.errorFeedback === true) await scorer.setErrorFeedback?.(config, s.id);
       const step = await searchStructure(scorer, config, s, { wl: bw, fl: startFl(s, bw) }, max, { tradeOff, minBits, maxBits });
       config[s.id] = step.chosen;

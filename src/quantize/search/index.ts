@@ -11,7 +11,7 @@ import type { Assignment } from '../assignment.js';
 import type { TensorStats } from '../calibrate.js';
 import { distill, type DistillRounding, type DistillStep } from './distill.js';
 import { fxpqnetSearch, type FxpQNetOptions, type FxpQNetRound } from './fxpqnet.js';
-import { goyalSearch, type GoyalOptions, type GoyalStep } from './goyal.js';
+import { goyalSearch, type GoyalOptions, type GoyalStep, type Ramp } from './goyal.js';
 import type { Objective } from './lowering.js';
 import { METRIC_NEEDS, type SearchMetric } from './metric.js';
 import { Scorer } from './scorer.js';
@@ -23,7 +23,7 @@ export { OBJECTIVES, type Objective } from './lowering.js';
 export { loadSearchSet, type SearchSet } from './set.js';
 export { Scorer } from './scorer.js';
 export { searchSpace, toAssignment, type SearchSpace, type StructFormat, type Structure } from './space.js';
-export type { GoyalStep } from './goyal.js';
+export { RAMPS, type GoyalStep, type Ramp } from './goyal.js';
 export type { FxpQNetRound } from './fxpqnet.js';
 export type { DistillStep } from './distill.js';
 
@@ -75,6 +75,8 @@ export interface SearchOutcome {
   readonly searchImages: { readonly set: number; readonly active: number };
   /** The weights were scored and stored rounded with error feedback (--error-feedback). */
   readonly errorFeedback: boolean;
+  /** goyal: how each component's budget grew over its structures (goyal.ts Ramp). */
+  readonly ramp?: Ramp | undefined;
   readonly seconds: number;
   readonly evaluations: number;
   readonly goyal?: GoyalStep[] | undefined;
@@ -127,6 +129,7 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
   const errorFeedback = (opts.strategy === 'goyal' ? opts.goyal?.errorFeedback : opts.fxpqnet?.errorFeedback) === true;
   const base = { strategy: opts.strategy, metric: opts.metric, budget: opts.budget, searchImages: { set: scorer.setCount, active: scorer.count }, errorFeedback };
   if (opts.strategy === 'goyal') {
+    const ramp = opts.goyal?.ramp ?? 'linear';
     const r = await goyalSearch(scorer, {
       ...opts.goyal,
       budget: opts.budget,
@@ -146,6 +149,7 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
       seconds: (performance.now() - start) / 1000,
       evaluations: scorer.evaluations - evals0,
       goyal: r.steps,
+      ramp,
     };
   }
   const rounds: FxpQNetRound[] = [];
