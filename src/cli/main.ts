@@ -175,7 +175,7 @@ function addSearchOptions(cmd: Command): Command {
     .option('--range-bits <n>', 'range-adaptive weights: bits of each stored range (counted in memory)', '16')
     .option('--range-method <m>', 'range-adaptive weights: each channel\'s range before clipping steps is its max|w| (max) or the clip value with the least squared error at each word length (mse)', 'max')
     .option('--act-bits <n>', 'do not search activations: fix each at n bits (no-clipping format from calibration); only weights (and dynamic biases) are searched')
-    .option('--objective <o>', 'what the search minimizes: memory | mult | bops', 'memory')
+    .option('--objective <o>', 'fxpqnet: what a bit saved is worth: memory | mult | bops | both (memory and multiplication cost, each as a fraction of its 8-bit total)', 'memory')
     .option('--ramp <r>', "goyal: how each component's budget grows over its layers: linear (the paper's ramp) or cost (by each layer's share of the 8-bit memory and multiplication cost)", 'linear')
     .option('--passes <n>', 'passes over the data structures', '1')
     .option('--no-distill', 'skip the self-distillation step (bias correction and rounding choice)')

@@ -37,6 +37,13 @@ test('one step down keeps the format with the smaller expected error', async () 
   const node = g.nodes[w.nodeIndex]!;
   const actOut = space.activationOf.get(node.outputs[0]!)!;
   assert.equal(bitSaving(space, config, w, 'mult'), space.macs[w.nodeIndex]! * config[actOut]!.wl);
+  // 'both': the memory and the multiplication saving, each over its uniform 8-bit total.
+  const mem8 = 8 * space.structures.reduce((t, x) => t + x.count, 0);
+  const mult8 = 64 * space.macs.reduce((t, m) => t + m, 0);
+  const both = bitSaving(space, config, w, 'both');
+  assert.ok(Math.abs(both - (w.count / mem8 + bitSaving(space, config, w, 'mult') / mult8)) < 1e-15 * Math.max(1, both));
+  const bias = space.structures.find((s) => s.kind === 'bias')!;
+  assert.equal(bitSaving(space, config, bias, 'both'), bias.count / mem8);
 });
 
 test('fxpqnet: label-free search within budget, self-distillation, integer engine, report', async () => {

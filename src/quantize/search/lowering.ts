@@ -12,8 +12,8 @@ import { quantError } from '../range.js';
 import type { Histogram } from '../histogram.js';
 import { rangeAdaptiveKernel, weightFls, type Config, type SearchSpace, type StructFormat, type Structure } from './space.js';
 
-export type Objective = 'memory' | 'mult' | 'bops';
-export const OBJECTIVES: readonly Objective[] = ['memory', 'mult', 'bops'];
+export type Objective = 'memory' | 'mult' | 'bops' | 'both';
+export const OBJECTIVES: readonly Objective[] = ['memory', 'mult', 'bops', 'both'];
 
 function histMse(h: Histogram, signed: boolean, f: StructFormat): number {
   const step = 2 ** -f.fl;
@@ -61,10 +61,17 @@ export function lowerOne(space: SearchSpace, s: Structure, f: StructFormat): Str
  * What one bit less on structure s saves under the objective, at config:
  *   memory: its element count;
  *   mult:   Goyal's multiplication cost, wl_w * wl_a(out) * MACs, differentiated;
- *   bops:   wl_w * wl_in * MACs, differentiated.
+ *   bops:   wl_w * wl_in * MACs, differentiated;
+ *   both:   memory / its uniform 8-bit total + mult / its uniform 8-bit total.
  */
 export function bitSaving(space: SearchSpace, config: Config, s: Structure, objective: Objective): number {
   if (objective === 'memory') return s.count;
+  if (objective === 'both') {
+    // Each as a fraction of its uniform 8-bit total, so neither swamps the other.
+    const mem8 = 8 * space.structures.reduce((t, x) => t + x.count, 0);
+    const mult8 = 64 * space.macs.reduce((t, m) => t + m, 0);
+    return s.count / mem8 + (mult8 > 0 ? bitSaving(space, config, s, 'mult') / mult8 : 0);
+  }
   const g = space.graph;
   const wlOf = (sid: number | undefined, fallback: number): number => (sid === undefined ? fallback : (config[sid]?.wl ?? fallback));
   if (s.kind === 'bias') return 0;
