@@ -53,12 +53,26 @@ export interface RangeAdaptiveWeights {
  * Lowering and the search's fake-quant network both use it, so they agree exactly.
  */
 export function rangeAdaptiveWeights(data: Float32Array, channels: number, wl: number, range: readonly number[], rangeBits: number): RangeAdaptiveWeights {
+  const { range: rq, rangeFl, real } = storedRanges(range, rangeBits);
+  const q = quantizeLinear(data, channels, wl, new Array<number>(channels).fill(wl - 1), real);
+  return { data: q, range: rq, rangeFl, scale: rangeUnits(real, wl) };
+}
+
+/** Ranges as stored: rangeBits-bit integers times 2^-rangeFl (the largest fills the word), and their real values. */
+function storedRanges(range: readonly number[], rangeBits: number): { range: Int32Array; rangeFl: number; real: number[] } {
   const maxRange = Math.max(...range);
   const rangeFl = rangeBits - Math.ceil(Math.log2(maxRange + Number.EPSILON * maxRange));
   const rq = Int32Array.from(range, (r) => Math.max(1, Math.min(2 ** rangeBits - 1, Math.floor(r * 2 ** rangeFl + 0.5))));
-  const rReal = Array.from(rq, (r) => r * 2 ** -rangeFl);
-  const q = quantizeLinear(data, channels, wl, new Array<number>(channels).fill(wl - 1), rReal);
-  return { data: q, range: rq, rangeFl, scale: rReal.map((r) => r * 2 ** -(wl - 1)) };
+  return { range: rq, rangeFl, real: Array.from(rq, (r) => r * 2 ** -rangeFl) };
+}
+
+function rangeUnits(real: readonly number[], wl: number): number[] {
+  return real.map((r) => r * 2 ** -(wl - 1));
+}
+
+/** The kernel units rangeAdaptiveWeights gives these ranges (range_real * 2^-(wl-1)), without quantizing a tensor. */
+export function rangeAdaptiveUnits(range: readonly number[], wl: number, rangeBits: number): number[] {
+  return rangeUnits(storedRanges(range, rangeBits).real, wl);
 }
 
 /** Output channel count of a parameter layer's weight (Conv/Dense: dim 0; ConvTranspose: dim 1 * group). */

@@ -122,7 +122,7 @@ function summaryRows(model: string, run: SearchRun): (string | number)[][] {
   return [
     ['model', model],
     ['strategy', outcome.strategy],
-    ['search metric / budget', `${outcome.metric} / ${outcome.budget}${outcome.ramp === undefined ? '' : `, ${outcome.ramp === 'cost' ? 'cost' : 'linear'} budget ramp`}`],
+    ['search metric / budget', `${outcome.metric} / ${outcome.budget}${outcome.ramp === undefined ? '' : `, ${outcome.ramp} budget ramp`}`],
     [`float ${fixed.metric} (${fixed.count} inputs${run.evalSet === undefined ? '' : `, ${run.evalSet}`})`, metricText(float)],
     [`integer engine ${fixed.metric}`, metricText(fixed)],
     ['loss against float', loss],

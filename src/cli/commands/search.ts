@@ -117,7 +117,6 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
   if (active !== undefined && metric === 'top1') {
     process.stderr.write("warning: --active with --metric top1: each image of the spread half stands for many, so one changed prediction moves the drop by that many (docs/search.md); 'agree' and 'soft' are smooth and suit --active better\n");
   }
-  const weightScheme = oneOf('weight-scheme', opts.weightScheme ?? 'dynamic', ['dynamic', 'range-adaptive'] as const);
   return {
     strategy,
     metric,
@@ -125,7 +124,7 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
     threads: int('threads', opts.threads) ?? availableParallelism(),
     active,
     granularity: oneOf('granularity', opts.granularity, ['layer', 'channel'] as const),
-    weightScheme,
+    weightScheme: oneOf('weight-scheme', opts.weightScheme ?? 'dynamic', ['dynamic', 'range-adaptive'] as const),
     rangeBits: int('range-bits', opts.rangeBits, 2),
     rangeMethod: oneOf('range-method', opts.rangeMethod ?? 'max', ['max', 'mse'] as const),
     activationBits: num('act-bits', opts.actBits, (n) => Number.isInteger(n) && n >= 2 && n <= 16, 'an integer in 2..16'),

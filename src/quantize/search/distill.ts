@@ -20,23 +20,11 @@
 import type { Graph } from '../../ir/graph.js';
 import { fracLength } from '../range.js';
 import { maxAbs } from '../uniform.js';
-import { rangeAdaptiveWeights } from '../lower.js';
-import { channelGrid, GPTQ_ROWS, gptqRound, gram, type ChannelGrid } from './gptq.js';
+import { errorFedOnUnits } from './fake-quant.js';
+import { GPTQ_ROWS, gram } from './gptq.js';
 import type { LayerErrorSums } from './runner.js';
 import type { Scorer } from './scorer.js';
-import { weightFls, weightRanges, type SearchSpace, type Structure, type StructFormat } from './space.js';
-
-/** Row m's grid of weight structure s at format f: wl-bit integers times 2^-fl_m (dynamic) or the range-adaptive unit. */
-function weightGrid(space: SearchSpace, s: Structure, f: StructFormat, data: Float32Array, rows: number): (row: number) => ChannelGrid {
-  const units =
-    space.weightScheme === 'range-adaptive'
-      ? (() => {
-          const r = weightRanges(s, f);
-          return rangeAdaptiveWeights(data, r.length, f.wl, r, space.rangeBits).scale;
-        })()
-      : weightFls(s, f).map((fl) => 2 ** -fl);
-  return channelGrid(f.wl, units, rows);
-}
+import { weightUnits, type StructFormat } from './space.js';
 
 export type DistillRounding = 'nearest' | 'gptq';
 
@@ -93,10 +81,8 @@ export async function distill(scorer: Scorer, start: readonly StructFormat[], op
     const fed: Float32Array[] = [];
     if (parts !== undefined && parts.length > 0) {
       const h = gram(parts);
-      const k = parts[0]!.k;
-      const m = wFloat.length / k;
       const ws = scorer.space.structures[p.weight]!;
-      for (const f of cands) fed.push(gptqRound(wFloat, m, k, h, weightGrid(scorer.space, ws, f, wFloat, m)));
+      for (const f of cands) fed.push(errorFedOnUnits(wFloat, f.wl, weightUnits(scorer.space, ws, f), h));
     }
     const all = [...cands, ...cands.slice(0, fed.length)];
     const sums = await scorer.layerErrors(config, i, all, [...cands.map(() => undefined), ...fed]);

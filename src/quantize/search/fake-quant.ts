@@ -29,7 +29,7 @@ import type { Tensor } from '../../tensor.js';
 import { FORMAT_PRESERVING_OPS, isParamOp } from '../assignment.js';
 import { accumulatorBias } from '../lower.js';
 import { channelGrid, gptqRound } from './gptq.js';
-import { qformatOf, rangeAdaptiveKernel, weightFls, type Config, type SearchSpace, type StructFormat, type Structure } from './space.js';
+import { qformatOf, rangeAdaptiveKernel, weightFls, weightUnits, type Config, type SearchSpace, type StructFormat, type Structure } from './space.js';
 
 /** x -> clamp(floor(x * 2^fl + 1/2), qmin, qmax) * 2^-fl, elementwise. */
 export function fakeQuant(data: Float32Array, f: QFormat, out: Float32Array = new Float32Array(data.length)): Float32Array {
@@ -51,18 +51,10 @@ export function fakeQuant(data: Float32Array, f: QFormat, out: Float32Array = ne
 export type WeightHessians = ReadonlyMap<number, Float64Array>;
 
 /**
- * Weights `w` [M, K] (K = the width of H) of a dynamic structure at word length
- * wl and fractional lengths `fls` (one, or one per output channel), rounded with
- * error feedback over H: each value an integer in the wl-bit range times 2^-fl,
- * so that fake quantization and lowering give them back unchanged.
- */
-export function errorFedWeights(w: Float32Array, wl: number, fls: readonly number[], h: Float64Array): Float32Array {
-  return errorFedOnUnits(w, wl, fls.map((fl) => 2 ** -fl), h);
-}
-
-/**
- * The same on any grid of wl-bit integers times `units` (one, or one per output
- * channel): range-adaptive weights use their stored units (range / 2^(wl-1)).
+ * Weights `w` [M, K] (K = the width of H) rounded with error feedback over H onto
+ * wl-bit integers times `units` (one, or one per output channel: 2^-fl for dynamic
+ * weights, range / 2^(wl-1) for range-adaptive ones, space.ts weightUnits), so
+ * that fake quantization and lowering give them back unchanged.
  */
 export function errorFedOnUnits(w: Float32Array, wl: number, units: readonly number[], h: Float64Array): Float32Array {
   const k = Math.round(Math.sqrt(h.length));
@@ -73,12 +65,10 @@ export function errorFedOnUnits(w: Float32Array, wl: number, units: readonly num
 /**
  * Weight structure s at f as the scorer scores it and lowering stores it, with
  * error feedback over h: on its dynamic grid (2^-FL per channel) or its
- * range-adaptive one (the units of rangeAdaptiveKernel).
+ * range-adaptive one (the units of rangeAdaptiveKernel; both weightUnits).
  */
 export function errorFedStructure(space: SearchSpace, s: Structure, f: StructFormat, h: Float64Array): Float32Array {
-  const w = space.graph.values[s.valueId]!.data!;
-  if (space.weightScheme === 'range-adaptive') return errorFedOnUnits(w, f.wl, rangeAdaptiveKernel(space, s, f).scale, h);
-  return errorFedWeights(w, f.wl, weightFls(s, f), h);
+  return errorFedOnUnits(space.graph.values[s.valueId]!.data!, f.wl, weightUnits(space, s, f), h);
 }
 
 /** One override on top of a configuration: structure `sid` at format `f`. */
@@ -241,7 +231,7 @@ export class FakeQuantNet {
     const w = v.data!;
     let data: Float32Array;
     if (h !== undefined) {
-      data = errorFedWeights(w, wl, fls, h);
+      data = errorFedOnUnits(w, wl, fls.map((fl) => 2 ** -fl), h);
     } else {
       data = new Float32Array(w.length);
       const per = w.length / fls.length;

@@ -119,11 +119,13 @@ export function componentBudget(kind: StructureKind, i: number, n: number, budge
  */
 export function costRamp(space: SearchSpace, members: readonly Structure[]): number[] {
   const macsOf = (s: Structure): number => (space.paramsOf.has(space.graph.nodes[s.nodeIndex]!.name) ? (space.macs[s.nodeIndex] ?? 0) : 0);
-  const counts = members.map((s) => s.count);
-  const macs = members.map(macsOf);
   const sum = (xs: readonly number[]): number => xs.reduce((t, x) => t + x, 0);
-  const [tc, tm] = [sum(counts), sum(macs)];
-  const cost = members.map((_, j) => (tc > 0 ? counts[j]! / tc : 0) * (tm > 0 ? 0.5 : 1) + (tm > 0 ? (macs[j]! / tm) * (tc > 0 ? 0.5 : 1) : 0));
+  // Elements and MACs, each as shares of its total, averaged over those with a total.
+  const shares = [members.map((s) => s.count), members.map(macsOf)]
+    .map((xs) => ({ xs, t: sum(xs) }))
+    .filter(({ t }) => t > 0)
+    .map(({ xs, t }) => xs.map((x) => x / t));
+  const cost = members.map((_, j) => (shares.length > 0 ? sum(shares.map((xs) => xs[j]!)) / shares.length : 0));
   const total = sum(cost);
   let acc = 0;
   return cost.map((c, j) => (total > 0 ? (acc += c) / total : (j + 1) / members.length));

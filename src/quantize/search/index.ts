@@ -132,6 +132,7 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
     const ramp = opts.goyal?.ramp ?? 'linear';
     const r = await goyalSearch(scorer, {
       ...opts.goyal,
+      ramp,
       budget: opts.budget,
       onStructure: (done, total, step) => opts.onProgress?.({ phase: 'goyal', done, total, step }),
     });

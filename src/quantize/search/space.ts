@@ -40,7 +40,7 @@ import { concreteInputShapes, inferShapes } from '../../ir/shape.js';
 import { sizeOf } from '../../tensor.js';
 import { FORMAT_PRESERVING_OPS, isParamOp, type Assignment, type LayerAssignment, type WeightAssignment, type WeightScheme } from '../assignment.js';
 import { isNonNegative, type TensorStats } from '../calibrate.js';
-import { rangeAdaptiveWeights } from '../lower.js';
+import { rangeAdaptiveUnits, rangeAdaptiveWeights } from '../lower.js';
 import { pixelFormat } from '../pipeline.js';
 import { chooseFormat, fracLength, weightRanges as clipRangesAt } from '../range.js';
 import { maxAbs, weightChannels } from '../uniform.js';
@@ -275,6 +275,16 @@ export function rangeAdaptiveKernel(space: SearchSpace, s: Structure, f: StructF
   const q = rangeAdaptiveWeights(data, ranges.length, f.wl, ranges, space.rangeBits);
   const per = data.length / ranges.length;
   return { values: Float64Array.from(q.data, (v, k) => v * q.scale[Math.floor(k / per)]!), scale: q.scale };
+}
+
+/**
+ * The real value of one integer step of weight structure s at f, one per layer or
+ * per output channel: 2^-FL (dynamic) or the range-adaptive unit range / 2^(WL-1),
+ * as lowering stores it (the grid error-compensating rounding rounds onto).
+ */
+export function weightUnits(space: SearchSpace, s: Structure, f: StructFormat): number[] {
+  if (space.weightScheme === 'range-adaptive') return rangeAdaptiveUnits(weightRanges(s, f), f.wl, space.rangeBits);
+  return weightFls(s, f).map((fl) => 2 ** -fl);
 }
 
 /** The weight assignment of structure s at format f under the space's weight scheme. */
