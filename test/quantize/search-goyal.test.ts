@@ -6,60 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GraphBuilder, type Graph } from '../../src/ir/graph.js';
-import { canonicalize } from '../../src/passes/index.js';
-import { calibrate } from '../../src/quantize/calibrate.js';
-import type { Override } from '../../src/quantize/search/fake-quant.js';
-import { componentBudget, costRamp, goyalSearch, type ScoreSource } from '../../src/quantize/search/goyal.js';
-import type { Bound, Score } from '../../src/quantize/search/scorer.js';
-import { searchSpace, startFl, type Config, type SearchSpace, type StructFormat } from '../../src/quantize/search/space.js';
-import { randomArray, rng } from '../util/random.js';
-
-const CONV = { kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], autoPad: 'NOTSET', group: 1 } as const;
-
-function tinyNet(): Graph {
-  const r = rng(5);
-  const b = new GraphBuilder('tiny');
-  const x = b.addInput('x', ['N', 1, 4, 4]);
-  let y = b.addNode('Conv', 'conv', CONV, [x, b.addConstant('w', [2, 1, 3, 3], randomArray(18, r)), b.addConstant('b', [2], randomArray(2, r))]);
-  y = b.addNode('Relu', 'relu', {}, [y]);
-  y = b.addNode('Flatten', 'flat', { axis: 1 }, [y]);
-  y = b.addNode('Dense', 'fc', {}, [y, b.addConstant('fw', [3, 32], randomArray(96, r)), b.addConstant('fb', [3], randomArray(3, r))]);
-  b.outputs.push(y);
-  return canonicalize(b.finish());
-}
-
-async function space(): Promise<SearchSpace> {
-  const g = tinyNet();
-  const stats = await calibrate(g, [[{ shape: [4, 1, 4, 4], data: randomArray(64, rng(9)) }]]);
-  return searchSpace(g, stats);
-}
-
-type Pen = (f: StructFormat) => number;
-
-/** drop = sum of per-structure penalties of the quantized structures; records every scored configuration. */
-class Synthetic implements ScoreSource {
-  readonly calls: { config: (StructFormat | undefined)[]; override?: Override }[] = [];
-  constructor(
-    readonly space: SearchSpace,
-    private readonly pens: ReadonlyMap<number, Pen>,
-  ) {}
-  focus(): Promise<void> {
-    return Promise.resolve();
-  }
-  focusOn(): Promise<void> {
-    return Promise.resolve();
-  }
-  score(config: Config, override?: Override, _bound?: Bound): Promise<Score> {
-    const merged = config.map((f, sid) => (override?.sid === sid ? override.f : f));
-    this.calls.push({ config: merged, override });
-    let drop = 0;
-    merged.forEach((f, sid) => {
-      if (f !== undefined) drop += this.pens.get(sid)?.(f) ?? 0;
-    });
-    return Promise.resolve({ drop, rank: drop, exact: true });
-  }
-}
+import { componentBudget, costRamp, goyalSearch } from '../../src/quantize/search/goyal.js';
+import { startFl, type StructFormat } from '../../src/quantize/search/space.js';
+import { Synthetic, tinySpace as space } from '../util/synthetic-scorer.js';
 
 const CONV_W = 0;
 

@@ -10,16 +10,23 @@
  *   1. uniform descent: all structures together, one bit at a time from
  *      `startBits`, while the drop stays within `uniformShare` of the budget;
  *   2. rounds: score one step down of every structure still open, from its own
- *      position (a sweep in graph order, so partial re-runs stay cheap); take
- *      the steps in order of cost per bit saved while their summed drops fit the
- *      budget left, at most `acceptShare` of the open structures; check the
- *      combination on the network and halve it until it fits. A structure whose
- *      step alone breaks the budget is closed.
- *   3. self-distillation (distill.ts) after the rounds; rounds and distillation
+ *      position (a sweep in graph order, so partial re-runs stay cheap), on a
+ *      prefix of the set (`rankImages`); take the steps in order of cost per bit
+ *      saved while their estimated drops fit the budget left, at most
+ *      `acceptShare` of the open structures; check the combination on the whole
+ *      set and halve it until it fits.
+ *   3. endgame: once no step's prefix estimate fits the budget left, the
+ *      estimates are too coarse to choose by (a few images' worth of drop); the
+ *      steps are then checked one by one on the whole set, in order of cost,
+ *      each on top of those accepted before it. A structure is closed only when
+ *      its step alone fails a whole-set check (or it is at `minBits`, or a bit
+ *      less saves nothing), never on a prefix estimate.
+ *   4. self-distillation (distill.ts) after the rounds; rounds and distillation
  *      repeat `passes` times.
  */
 import { bitSaving, lowerOne, type Objective } from './lowering.js';
-import type { Score, Scorer } from './scorer.js';
+import type { ScoreSource } from './goyal.js';
+import type { Score } from './scorer.js';
 import { startFl, type StructFormat } from './space.js';
 
 export interface FxpQNetOptions {
@@ -49,6 +56,8 @@ export interface FxpQNetRound {
   readonly round: number;
   readonly open: number;
   readonly accepted: number;
+  /** Steps checked one by one on the whole set (the endgame); 0 in a batch round. */
+  readonly checked: number;
   readonly drop: number;
   readonly rank: number;
 }
@@ -65,12 +74,12 @@ export interface FxpQNetResult {
 
 const MAX_BITS = { weight: 16, bias: 32, activation: 16 } as const;
 
-async function scoreAll(scorer: Scorer, config: readonly StructFormat[], bound?: number): Promise<Score> {
+async function scoreAll(scorer: ScoreSource, config: readonly StructFormat[], bound?: number): Promise<Score> {
   await scorer.focus(config, { pos: 0 });
   return scorer.score(config, undefined, bound === undefined ? undefined : { value: bound });
 }
 
-export async function fxpqnetSearch(scorer: Scorer, opts: FxpQNetOptions, start?: readonly StructFormat[]): Promise<FxpQNetResult> {
+export async function fxpqnetSearch(scorer: ScoreSource, opts: FxpQNetOptions, start?: readonly StructFormat[]): Promise<FxpQNetResult> {
   const space = scorer.space;
   const objective = opts.objective ?? 'memory';
   const minBits = opts.minBits ?? 2;
@@ -84,7 +93,7 @@ export async function fxpqnetSearch(scorer: Scorer, opts: FxpQNetOptions, start?
   } else {
     const at = (wl: number): StructFormat[] => space.structures.map((s) => ({ wl: Math.min(wl, MAX_BITS[s.kind]), fl: startFl(s, Math.min(wl, MAX_BITS[s.kind])) }));
     config = at(uniformBits);
-    if (opts.errorFeedback === true) for (const st of space.structures) if (st.kind === 'weight') await scorer.setErrorFeedback(config, st.id);
+    if (opts.errorFeedback === true) for (const st of space.structures) if (st.kind === 'weight') await scorer.setErrorFeedback?.(config, st.id);
     cur = await scoreAll(scorer, config);
     const limit = budget * (opts.uniformShare ?? 0.25);
     while (uniformBits > minBits) {
@@ -111,18 +120,16 @@ export async function fxpqnetSearch(scorer: Scorer, opts: FxpQNetOptions, start?
     const steps: { sid: number; f: StructFormat; dDrop: number; cost: number }[] = [];
     for (const s of space.structures) {
       if (!open.has(s.id)) continue;
-      const f = lowerOne(space, s, config[s.id]!);
-      await scorer.focusOn(config, s.id);
-      const sc = await scorer.score(config, { sid: s.id, f }, { value: budget }, { maxImages: rankImages });
-      if (sc.drop > budget) {
-        open.delete(s.id);
-        continue;
-      }
       const saving = bitSaving(space, config, s, objective);
       if (!(saving > 0)) {
         open.delete(s.id);
         continue;
       }
+      const f = lowerOne(space, s, config[s.id]!);
+      await scorer.focusOn(config, s.id);
+      // Bounded well past the budget left: such a step is not taken in a batch, and
+      // its cost (from a lower bound) only orders it in the endgame.
+      const sc = await scorer.score(config, { sid: s.id, f }, { value: base.drop + 2 * left }, { maxImages: rankImages });
       steps.push({ sid: s.id, f, dDrop: Math.max(0, sc.drop - base.drop), cost: (sc.rank - base.rank) / saving });
     }
     steps.sort((a, b) => a.cost - b.cost || a.sid - b.sid);
@@ -136,26 +143,41 @@ export async function fxpqnetSearch(scorer: Scorer, opts: FxpQNetOptions, start?
       sum += st.dDrop;
     }
     let accepted = 0;
-    while (take.length > 0) {
-      const trial = config.slice();
-      for (const st of take) trial[st.sid] = st.f;
-      const sc = await scoreAll(scorer, trial, budget);
-      if (sc.drop <= budget) {
-        config = trial;
-        cur = sc;
-        history.push(config);
-        accepted = take.length;
-        for (const st of take) if (st.f.wl <= minBits) open.delete(st.sid);
-        break;
+    let checked = 0;
+    const accept = (trial: StructFormat[], sc: Score, taken: readonly { sid: number; f: StructFormat }[]): void => {
+      config = trial;
+      cur = sc;
+      history.push(config);
+      accepted += taken.length;
+      for (const st of taken) if (st.f.wl <= minBits) open.delete(st.sid);
+    };
+    if (take.length > 0) {
+      while (take.length > 0) {
+        const trial = config.slice();
+        for (const st of take) trial[st.sid] = st.f;
+        const sc = await scoreAll(scorer, trial, budget);
+        if (sc.drop <= budget) {
+          accept(trial, sc, take);
+          break;
+        }
+        if (take.length === 1) {
+          open.delete(take[0]!.sid);
+          break;
+        }
+        take = take.slice(0, Math.ceil(take.length / 2));
       }
-      if (take.length === 1) {
-        open.delete(take[0]!.sid);
-        break;
+    } else {
+      // Endgame: every step on the whole set, cheapest first, on top of the accepted ones.
+      for (const st of steps) {
+        const trial = config.slice();
+        trial[st.sid] = st.f;
+        checked++;
+        const sc = await scoreAll(scorer, trial, budget);
+        if (sc.drop <= budget) accept(trial, sc, [st]);
+        else open.delete(st.sid);
       }
-      take = take.slice(0, Math.ceil(take.length / 2));
     }
-    if (accepted === 0) for (const st of steps) if (st.dDrop > left) open.delete(st.sid);
-    const r = { round, open: open.size, accepted, drop: cur.drop, rank: cur.rank };
+    const r = { round, open: open.size, accepted, checked, drop: cur.drop, rank: cur.rank };
     rounds.push(r);
     opts.onRound?.(r);
     if (accepted === 0 && open.size === openBefore) break;
