@@ -266,3 +266,28 @@ for (const [strategy, weightScheme] of [['goyal', 'dynamic'], ['fxpqnet', 'dynam
     assert.ok(Math.abs(mean(ref) - fed.searchDrop - mean(engine)) < 0.01, `float ${mean(ref)} - search drop ${fed.searchDrop} vs integer engine ${mean(engine)}`);
   });
 }
+
+for (const weightScheme of ['dynamic', 'range-adaptive'] as const) {
+  test(`goyal with --distill (${weightScheme}, error feedback): one checked self-distillation pass after the search; the integer engine reproduces the drop`, async () => {
+    const { g, stats } = await fixture();
+    const { input, targets } = images();
+    const set = pixelSet(input, targets);
+    const base = { strategy: 'goyal', metric: 'psnr', budget: 0.5, threads: 0, scales: PIXEL_SCALES, granularity: 'channel', weightScheme, goyal: { errorFeedback: true } } as const;
+    const plain = await runSearch(g, stats, set, base);
+    assert.equal(plain.distill, undefined, 'goyal distils only when asked');
+    const r = await runSearch(g, stats, set, { ...base, distill: true });
+    assert.equal(r.distillChecks?.length, 1);
+    const check = r.distillChecks![0]!;
+    assert.equal(check.kept, check.rankAfter <= check.rankBefore && check.dropAfter <= Math.max(0.5, check.dropBefore));
+    assert.equal(r.distill!.length, 3, 'a distillation step per layer');
+    // The search's own choices are the same as without distillation.
+    assert.deepEqual(r.goyal!.map((s) => s.chosen), plain.goyal!.map((s) => s.chosen));
+    if (check.kept) assert.ok(Math.abs(r.searchDrop - check.dropAfter) < 1e-9);
+    else assert.deepEqual(r.config, plain.config);
+    const fx = lower(r.graph, r.assignment, { meta: scaleMeta(PIXEL_SCALES) });
+    const engine = imagePsnrs(runFloatIO(createEngine(fx), input), targets);
+    const ref = imagePsnrs(createFloatExecutor(imageNet()).run([input]).outputs[0]!, targets);
+    const mean = (a: Float64Array): number => a.reduce((s, v) => s + v, 0) / a.length;
+    assert.ok(Math.abs(mean(ref) - r.searchDrop - mean(engine)) < 0.01, `float ${mean(ref)} - search drop ${r.searchDrop} vs integer engine ${mean(engine)}`);
+  });
+}

@@ -51,7 +51,8 @@ export interface SearchCliOptions extends CalibOptions, Omit<EvalCliOptions, 'js
   actBits?: string;
   objective: string;
   passes: string;
-  distill: boolean;
+  /** Undefined: the strategy's default (index.ts). */
+  distill?: boolean;
   distillRounding?: string;
   biasCorrection?: boolean;
   errorFeedback?: boolean;

@@ -47,6 +47,7 @@ export interface SearchOptions extends SpaceOptions {
   readonly fxpqnet?: Omit<FxpQNetOptions, 'budget' | 'objective' | 'onRound'>;
   /** FxP-QNet: rounds of reduction + self-distillation (default 1); 0 distillation passes with `distill: false`. */
   readonly passes?: number;
+  /** Self-distillation after the search (default: true for fxpqnet, false for goyal, whose paper has none). */
   readonly distill?: boolean;
   /** Self-distillation's rounding choice (distill.ts): 'nearest' (default) or error-compensating 'gptq'. */
   readonly distillRounding?: DistillRounding;
@@ -137,20 +138,29 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
       onStructure: (done, total, step) => opts.onProgress?.({ phase: 'goyal', done, total, step }),
     });
     // Error feedback: the weights the search scored go into the graph that is lowered.
-    if (opts.goyal?.errorFeedback === true) await scorer.bakeErrorFeedback(r.config);
-    await scorer.focus(r.config, { pos: 0 });
-    const final = await scorer.score(r.config);
+    if (errorFeedback) await scorer.bakeErrorFeedback(r.config);
+    let config = r.config;
+    let d: Distilled | undefined;
+    if (opts.distill === true) {
+      d = await checkedDistill(scorer, config, opts);
+      config = d.config;
+      if (errorFeedback) await scorer.bakeErrorFeedback(config);
+    }
+    await scorer.focus(config, { pos: 0 });
+    const final = await scorer.score(config);
     return {
       ...base,
       graph: scorer.space.graph,
       space: scorer.space,
-      config: r.config,
-      assignment: toAssignment(scorer.space, r.config),
+      config,
+      assignment: toAssignment(scorer.space, config),
       searchDrop: final.drop,
       seconds: (performance.now() - start) / 1000,
       evaluations: scorer.evaluations - evals0,
       goyal: r.steps,
       ramp,
+      distill: d?.steps,
+      distillChecks: d === undefined ? undefined : [d.check],
     };
   }
   const rounds: FxpQNetRound[] = [];
@@ -171,19 +181,10 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
     // Error feedback: the weights the search scored go into the graph (distillation starts from them).
     if (opts.fxpqnet?.errorFeedback === true) await scorer.bakeErrorFeedback(config);
     if (opts.distill === false) break;
-    // Self-distillation is kept only if it brings the network closer to the float
-    // one on the whole search set and keeps it within the budget.
-    const before = scorer.space.graph;
-    await scorer.focus(config, { pos: 0 });
-    const plain = await scorer.score(config);
-    const d = await distill(scorer, config, { rounding: opts.distillRounding, biasCorrection: opts.biasCorrection, onLayer: (step, done, total) => opts.onProgress?.({ phase: 'distill', done, total, step }) });
-    await scorer.focus(d.config, { pos: 0 });
-    const corrected = await scorer.score(d.config);
-    const keep = corrected.drop <= opts.budget && corrected.rank <= plain.rank;
-    distilled.push(...d.steps.map((st) => ({ ...st, kept: keep })));
-    distillChecks.push({ rankBefore: plain.rank, rankAfter: corrected.rank, dropBefore: plain.drop, dropAfter: corrected.drop, kept: keep });
-    if (keep) config = d.config;
-    else await scorer.resetGraph(before);
+    const d = await checkedDistill(scorer, config, opts);
+    distilled.push(...d.steps);
+    distillChecks.push(d.check);
+    config = d.config;
   }
   // A distillation step may have moved a weight's fractional length: store what the scorer scores there.
   if (opts.fxpqnet?.errorFeedback === true) await scorer.bakeErrorFeedback(config!);
@@ -202,6 +203,35 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
     backedOff,
     distill: opts.distill === false ? undefined : distilled,
     distillChecks: opts.distill === false ? undefined : distillChecks,
+  };
+}
+
+interface Distilled {
+  readonly config: StructFormat[];
+  readonly steps: DistillStep[];
+  readonly check: DistillCheck;
+}
+
+/**
+ * Self-distillation, kept only if it brings the network closer to the float one
+ * on the whole search set (rank) and keeps it within the budget (or, past it,
+ * does not raise the drop); else the
+ * scorer's graph is put back and `config` returned as it was.
+ */
+async function checkedDistill(scorer: Scorer, config: StructFormat[], opts: SearchOptions): Promise<Distilled> {
+  const before = scorer.space.graph;
+  await scorer.focus(config, { pos: 0 });
+  const plain = await scorer.score(config);
+  const d = await distill(scorer, config, { rounding: opts.distillRounding, biasCorrection: opts.biasCorrection, onLayer: (step, done, total) => opts.onProgress?.({ phase: 'distill', done, total, step }) });
+  await scorer.focus(d.config, { pos: 0 });
+  const corrected = await scorer.score(d.config);
+  // goyal's result may already be past the budget (its checks stop early on confident estimates): then no worse.
+  const kept = corrected.rank <= plain.rank && corrected.drop <= Math.max(opts.budget, plain.drop);
+  if (!kept) await scorer.resetGraph(before);
+  return {
+    config: kept ? d.config : config,
+    steps: d.steps.map((st) => ({ ...st, kept })),
+    check: { rankBefore: plain.rank, rankAfter: corrected.rank, dropBefore: plain.drop, dropAfter: corrected.drop, kept },
   };
 }
 
