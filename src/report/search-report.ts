@@ -220,8 +220,8 @@ export async function searchSections(model: string, run: SearchRun, pareto?: rea
           checks.map((c, i) => [i + 1, c.dropBefore.toPrecision(4), c.dropAfter.toPrecision(4), c.rankBefore.toPrecision(4), c.rankAfter.toPrecision(4), c.kept ? 'yes' : 'no (undone)']),
         ) +
         htmlTable(
-          ['layer', 'weight (WL, FL) before', 'after', 'rounding', 'output MSE before', 'after', 'largest bias correction', 'kept'],
-          distilled.map((d) => [d.node, fmt(d.weightBefore), fmt(d.weightAfter), d.gptq === true ? 'error feedback (gptq)' : 'nearest', d.mseBefore.toPrecision(3), d.mseAfter.toPrecision(3), d.maxCorrection === 0 ? '' : d.maxCorrection.toPrecision(3), d.kept === false ? 'no' : 'yes']),
+          ['layer', 'weight (WL, FL) before', 'after', 'rounding', 'output MSE before', 'after', 'largest bias correction', 'network error lower (layer kept)', 'pass kept'],
+          distilled.map((d) => [d.node, fmt(d.weightBefore), fmt(d.weightAfter), d.gptq === true ? 'error feedback (gptq)' : 'nearest', d.mseBefore.toPrecision(3), d.mseAfter.toPrecision(3), d.maxCorrection === 0 ? '' : d.maxCorrection.toPrecision(3), d.applied === false ? 'no (put back)' : 'yes', d.kept === false ? 'no' : 'yes']),
         ),
     });
   }
@@ -261,6 +261,7 @@ export function searchJson(model: string, run: SearchRun, pareto?: readonly Pare
       goyal: o.goyal?.map(({ grid: _g, ...s }) => s),
       rounds: o.rounds,
       backedOff: o.backedOff,
+      uniformBits: o.uniformBits,
       distill: o.distill,
       distillChecks: o.distillChecks,
     },

@@ -96,6 +96,24 @@ test('an early stop returns a lower bound of the exact drop above the bound', as
   }
 });
 
+test('a confident early pass stops on an estimate; a whole bound scores a passing candidate to the end', async () => {
+  const { space } = await fixture();
+  // An early decision needs MIN_IMAGES (100) and a round (4 chunks) still to come.
+  const set = await loadSearchSet(mnistDataset(EXAMPLE, 'train', { layout: 'NCHW', limit: 200 }), 10);
+  const scorer = await Scorer.create(space, set, { metric: 'kl', threads: 0, chunkSize: 10 });
+  try {
+    const config = uniformConfig(space, { weight: 5, bias: 8, activation: 5 });
+    await scorer.focus(config, { pos: 0 });
+    const exact = await scorer.score(config);
+    const bound = { value: exact.drop * 10 + 0.5 };
+    const early = await scorer.score(config, undefined, bound);
+    assert.ok(early.exact && early.drop !== exact.drop, `an early pass gives the estimate ${early.drop}, not the whole-set ${exact.drop}`);
+    assert.deepEqual(await scorer.score(config, undefined, { ...bound, whole: true }), exact);
+  } finally {
+    await scorer.close();
+  }
+});
+
 test('the fake-quant network follows the integer engine', async () => {
   const { g, space } = await fixture();
   const config = uniformConfig(space, { weight: 6, bias: 10, activation: 6 });

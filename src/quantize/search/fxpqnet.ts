@@ -15,10 +15,13 @@
  *      saved while their estimated drops fit the budget left, at most
  *      `acceptShare` of the open structures; check the combination on the whole
  *      set and halve it until it fits.
- *   3. endgame: once no step's prefix estimate fits the budget left, the
- *      estimates are too coarse to choose by (a few images' worth of drop); the
- *      steps are then checked one by one on the whole set, in order of cost,
- *      each on top of those accepted before it. A structure is closed only when
+ *   3. endgame: once no step's prefix estimate fits the budget left, or the
+ *      cheapest that seemed to fit did not, the estimates are too coarse to
+ *      choose by (a few images' worth of drop); the steps are then checked one
+ *      by one on the whole set, in order of cost, each on top of those accepted
+ *      before it. Checks score a passing configuration on the whole set (no
+ *      confident early pass), so the drop carried forward is not an estimate
+ *      that stopped because it happened to be low. A structure is closed only when
  *      its step alone fails a whole-set check (or it is at `minBits`, or a bit
  *      less saves nothing), never on a prefix estimate.
  *   4. self-distillation (distill.ts) after the rounds; rounds and distillation
@@ -74,9 +77,10 @@ export interface FxpQNetResult {
 
 const MAX_BITS = { weight: 16, bias: 32, activation: 16 } as const;
 
+/** The drop on the whole search set; with `bound`, stopped early only once it is sure to exceed it. */
 async function scoreAll(scorer: ScoreSource, config: readonly StructFormat[], bound?: number): Promise<Score> {
   await scorer.focus(config, { pos: 0 });
-  return scorer.score(config, undefined, bound === undefined ? undefined : { value: bound });
+  return scorer.score(config, undefined, bound === undefined ? undefined : { value: bound, whole: true });
 }
 
 export async function fxpqnetSearch(scorer: ScoreSource, opts: FxpQNetOptions, start?: readonly StructFormat[]): Promise<FxpQNetResult> {
@@ -151,24 +155,25 @@ export async function fxpqnetSearch(scorer: ScoreSource, opts: FxpQNetOptions, s
       accepted += taken.length;
       for (const st of taken) if (st.f.wl <= minBits) open.delete(st.sid);
     };
-    if (take.length > 0) {
-      while (take.length > 0) {
-        const trial = config.slice();
-        for (const st of take) trial[st.sid] = st.f;
-        const sc = await scoreAll(scorer, trial, budget);
-        if (sc.drop <= budget) {
-          accept(trial, sc, take);
-          break;
-        }
-        if (take.length === 1) {
-          open.delete(take[0]!.sid);
-          break;
-        }
-        take = take.slice(0, Math.ceil(take.length / 2));
+    while (take.length > 0) {
+      const trial = config.slice();
+      for (const st of take) trial[st.sid] = st.f;
+      const sc = await scoreAll(scorer, trial, budget);
+      if (sc.drop <= budget) {
+        accept(trial, sc, take);
+        break;
       }
-    } else {
-      // Endgame: every step on the whole set, cheapest first, on top of the accepted ones.
+      if (take.length === 1) {
+        open.delete(take[0]!.sid);
+        break;
+      }
+      take = take.slice(0, Math.ceil(take.length / 2));
+    }
+    if (accepted === 0) {
+      // Endgame (also when the cheapest step that seemed to fit did not): every
+      // other open step on the whole set, cheapest first, on top of the accepted ones.
       for (const st of steps) {
+        if (!open.has(st.sid)) continue;
         const trial = config.slice();
         trial[st.sid] = st.f;
         checked++;
@@ -182,9 +187,8 @@ export async function fxpqnetSearch(scorer: ScoreSource, opts: FxpQNetOptions, s
     opts.onRound?.(r);
     if (accepted === 0 && open.size === openBefore) break;
   }
-  // Acceptance checks may stop early on a confident estimate (scorer.ts); the
-  // result is checked on the whole search set, backing off through the accepted
-  // configurations until one is within the budget.
+  // Checks score passing configurations on the whole set, so this backs off only
+  // from a given start past the budget; kept as the contract's last guard.
   let backedOff = 0;
   for (let i = history.length - 1; i >= 0; i--) {
     const exact = await scoreAll(scorer, history[i]!);

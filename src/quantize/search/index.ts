@@ -84,6 +84,8 @@ export interface SearchOutcome {
   readonly rounds?: FxpQNetRound[] | undefined;
   /** FxP-QNet: accepted combinations undone by the final whole-set check. */
   readonly backedOff?: number | undefined;
+  /** FxP-QNet: the word length the uniform descent of the first pass ended at. */
+  readonly uniformBits?: number | undefined;
   readonly distill?: DistillStep[] | undefined;
   /** Per pass: the network before and after self-distillation on the whole search set, and whether it was kept. */
   readonly distillChecks?: DistillCheck[] | undefined;
@@ -167,6 +169,7 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
   const distilled: DistillStep[] = [];
   const distillChecks: DistillCheck[] = [];
   let backedOff = 0;
+  let uniformBits: number | undefined;
   let config: StructFormat[] | undefined;
   const passes = Math.max(1, opts.passes ?? 1);
   for (let pass = 0; pass < passes; pass++) {
@@ -177,6 +180,7 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
     );
     rounds.push(...r.rounds);
     backedOff += r.backedOff;
+    uniformBits ??= r.uniformBits;
     config = r.config;
     // Error feedback: the weights the search scored go into the graph (distillation starts from them).
     if (opts.fxpqnet?.errorFeedback === true) await scorer.bakeErrorFeedback(config);
@@ -201,6 +205,7 @@ export async function searchWith(scorer: Scorer, opts: SearchOptions): Promise<S
     evaluations: scorer.evaluations - evals0,
     rounds,
     backedOff,
+    uniformBits,
     distill: opts.distill === false ? undefined : distilled,
     distillChecks: opts.distill === false ? undefined : distillChecks,
   };

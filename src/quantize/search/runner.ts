@@ -11,6 +11,7 @@ import { FxpError } from '../../errors.js';
 import type { Uint8Image } from '../../data/images.js';
 import { createFloatExecutor, type FloatExecutor } from '../../float/executor.js';
 import type { Graph } from '../../ir/graph.js';
+import type { FusedActivation } from '../../ir/ops.js';
 import type { Tensor } from '../../tensor.js';
 import { FakeQuantNet, fakeQuant, formatAt, type Override } from './fake-quant.js';
 import { chunkSums, imagePsnrs, type ChunkRef, type ChunkSums, type SearchMetric } from './metric.js';
@@ -103,10 +104,18 @@ function segment(g: Graph, live: readonly number[][], from: number, to: number):
 }
 
 /** Per-channel sums of (quantized - float) pre-activation outputs of one layer, for one weight format. */
+/**
+ * A layer's output error y_q - y_f per channel, before its fused activation. Behind
+ * a Relu (fused Relu, or Clip from 0) only the values the activation passes in
+ * the float or the quantized network count: where both are <= 0 the output is 0
+ * in both and its error is none of the bias's business.
+ */
 export interface LayerErrorSums {
   readonly sum: Float64Array;
   readonly sumSq: Float64Array;
-  /** Values per channel summed. */
+  /** Values summed, per channel. */
+  readonly counted: Float64Array;
+  /** Values per channel, counted or not. */
   readonly count: number;
 }
 
@@ -172,6 +181,8 @@ export class ShardRunner {
     const x = node.inputs[0]!;
     const single = this.preActivation(nodeIndex);
     const teacher = this.preActivation(nodeIndex, true);
+    const act = (node.attrs as { activation?: FusedActivation }).activation;
+    const relu = act?.kind === 'Relu' || (act?.kind === 'Clip' && act.min === 0);
     const result: { id: number; sums: LayerErrorSums[] }[] = [];
     for (const [id, chunk] of this.chunks) {
       const raw = chunk.rawInput;
@@ -188,19 +199,23 @@ export class ShardRunner {
         const n = yq.shape[0] ?? 1;
         const ch = yq.shape[1] ?? 1;
         const inner = yq.data.length / (n * ch);
-        const acc = { sum: new Float64Array(ch), sumSq: new Float64Array(ch), count: n * inner };
+        const acc = { sum: new Float64Array(ch), sumSq: new Float64Array(ch), counted: new Float64Array(ch), count: n * inner };
         for (let i = 0; i < n; i++) {
           for (let c = 0; c < ch; c++) {
             const base = (i * ch + c) * inner;
             let s = 0;
             let s2 = 0;
+            let m = 0;
             for (let j = base; j < base + inner; j++) {
+              if (relu && yq.data[j]! <= 0 && yf.data[j]! <= 0) continue;
               const d = yq.data[j]! - yf.data[j]!;
               s += d;
               s2 += d * d;
+              m++;
             }
             acc.sum[c]! += s;
             acc.sumSq[c]! += s2;
+            acc.counted[c]! += m;
           }
         }
         return acc;

@@ -76,6 +76,12 @@ export interface Score {
 export interface Bound {
   readonly value: number;
   readonly strict?: boolean;
+  /**
+   * Score a passing candidate to the end (no confident early pass), so its drop
+   * is the whole set's: an early pass stops when the estimate happens to be low,
+   * and a search that carries the drop forward would then overspend.
+   */
+  readonly whole?: boolean;
 }
 
 export interface ScoreOptions {
@@ -244,7 +250,7 @@ export class Scorer {
       const variance = Math.max(0, dropSq / n - (drop / n) ** 2) * (n / Math.max(1, n - 1));
       const se = (this.count * Math.sqrt(variance / n)) / this.norm;
       if (z > 0 && fails(est - z * se)) return { drop: est, rank: (rank * scale) / this.weight, exact: false };
-      if (z > 0 && bound !== undefined && bound.strict !== true && est + z * se < bound.value) return { drop: est, rank: (rank * scale) / this.weight, exact: true };
+      if (z > 0 && bound !== undefined && bound.strict !== true && bound.whole !== true && est + z * se < bound.value) return { drop: est, rank: (rank * scale) / this.weight, exact: true };
       if (n >= max) return { drop: est, rank: (rank * scale) / this.weight, exact: true };
     }
     return { drop: drop / this.norm, rank: rank / this.weight, exact: true };
@@ -270,6 +276,7 @@ export class Scorer {
       const ch = byId.get(ids[0]!)?.[k]?.sum.length ?? 0;
       const sum = new Float64Array(ch);
       const sumSq = new Float64Array(ch);
+      const counted = new Float64Array(ch);
       let count = 0;
       // In chunk order, so the float sums are the same whatever the threads.
       for (const id of ids) {
@@ -277,10 +284,11 @@ export class Scorer {
         for (let c = 0; c < ch; c++) {
           sum[c]! += p.sum[c]!;
           sumSq[c]! += p.sumSq[c]!;
+          counted[c]! += p.counted[c]!;
         }
         count += p.count;
       }
-      return { sum, sumSq, count };
+      return { sum, sumSq, counted, count };
     });
   }
 
