@@ -176,6 +176,7 @@ function addSearchOptions(cmd: Command): Command {
     .option('--range-method <m>', 'range-adaptive weights: each channel\'s range before clipping steps is its max|w| (max) or the clip value with the least squared error at each word length (mse)', 'max')
     .option('--act-bits <n>', 'do not search activations: fix each at n bits (no-clipping format from calibration); only weights (and dynamic biases) are searched')
     .option('--objective <o>', 'fxpqnet: what a bit saved is worth: memory | mult | bops | both (memory and multiplication cost, each as a fraction of its 8-bit total)', 'memory')
+    .option('--exact-passes', 'goyal: score a candidate that passes on the whole search set instead of stopping on a confident estimate (slower; early passes stop when the estimate happens to be low, so the accepted drops overrun the ramp and starve the layers after them)')
     .option('--ramp <r>', "goyal: how each component's budget grows over its layers: linear (the paper's ramp) or cost (by each layer's share of the 8-bit memory and multiplication cost)", 'linear')
     .option('--passes <n>', 'passes over the data structures', '1')
     .option('--distill', 'self-distillation after the search (bias correction and rounding choice, kept only if it brings the network closer to the float one): on by default for fxpqnet; goyal (whose paper has none) only with this option')

@@ -16,3 +16,11 @@ test('--error-feedback: passed to goyal and fxpqnet, with dynamic and range-adap
   assert.equal(ra.goyal?.errorFeedback, true);
   assert.equal(ra.weightScheme, 'range-adaptive');
 });
+
+test('--exact-passes reaches goyal; --distill unset leaves the strategy default', () => {
+  const none = (): void => undefined;
+  assert.equal(searchOptionsFrom({ strategy: 'goyal', ...CLI_DEFAULTS, exactPasses: true } as never, true, none).goyal?.exactPasses, true);
+  assert.equal(searchOptionsFrom({ strategy: 'goyal', ...CLI_DEFAULTS } as never, true, none).goyal?.exactPasses, false);
+  assert.equal(searchOptionsFrom({ strategy: 'goyal', ...CLI_DEFAULTS } as never, true, none).distill, undefined);
+  assert.equal(searchOptionsFrom({ strategy: 'goyal', ...CLI_DEFAULTS, distill: true } as never, true, none).distill, true);
+});

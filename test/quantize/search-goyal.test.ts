@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { componentBudget, costRamp, goyalSearch } from '../../src/quantize/search/goyal.js';
-import { startFl, type StructFormat } from '../../src/quantize/search/space.js';
+import type { Override } from '../../src/quantize/search/fake-quant.js';
+import type { Bound, Score } from '../../src/quantize/search/scorer.js';
+import { startFl, type Config, type StructFormat } from '../../src/quantize/search/space.js';
 import { Synthetic, tinySpace as space } from '../util/synthetic-scorer.js';
 
 const CONV_W = 0;
@@ -139,4 +141,21 @@ test('components in order, each structure scored with every earlier choice appli
     }
   }
   assert.ok(r.config.every((f) => f.wl >= 2));
+});
+
+test('exactPasses: every bound a passing candidate is scored against asks for the whole set', async () => {
+  const sp = await space();
+  const bounds: (Bound | undefined)[] = [];
+  class Recording extends Synthetic {
+    override score(config: Config, override?: Override, bound?: Bound): Promise<Score> {
+      bounds.push(bound);
+      return super.score(config, override, bound);
+    }
+  }
+  await goyalSearch(new Recording(sp, new Map([[CONV_W, (f: StructFormat) => (f.wl >= 4 ? 0 : 1)]])), { budget: 0.01, exactPasses: true });
+  const passing = bounds.filter((b): b is Bound => b !== undefined && b.strict !== true);
+  assert.ok(passing.length > 0 && passing.every((b) => b.whole === true));
+  bounds.length = 0;
+  await goyalSearch(new Recording(sp, new Map()), { budget: 0.01 });
+  assert.ok(bounds.every((b) => b?.whole !== true));
 });

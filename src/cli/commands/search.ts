@@ -56,6 +56,7 @@ export interface SearchCliOptions extends CalibOptions, Omit<EvalCliOptions, 'js
   distillRounding?: string;
   biasCorrection?: boolean;
   errorFeedback?: boolean;
+  exactPasses?: boolean;
   ramp?: string;
   /** Evaluate the float model on the evaluation data too (default true; --no-float-eval). */
   floatEval?: boolean;
@@ -134,7 +135,7 @@ export function searchOptionsFrom(opts: SearchCliOptions, classifier: boolean, o
     distill: opts.distill,
     distillRounding: oneOf('distill-rounding', opts.distillRounding ?? 'nearest', ['nearest', 'gptq'] as const),
     biasCorrection: opts.biasCorrection,
-    goyal: { errorFeedback: opts.errorFeedback === true, ramp: oneOf<Ramp>('ramp', opts.ramp ?? 'linear', RAMPS) },
+    goyal: { errorFeedback: opts.errorFeedback === true, ramp: oneOf<Ramp>('ramp', opts.ramp ?? 'linear', RAMPS), exactPasses: opts.exactPasses === true },
     fxpqnet: { errorFeedback: opts.errorFeedback === true },
     inputShapes: opts.inputShape === undefined ? undefined : [parseShape(opts.inputShape)],
     onProgress,

@@ -59,6 +59,13 @@ export interface GoyalOptions {
    * instead of to nearest (default false).
    */
   readonly errorFeedback?: boolean;
+  /**
+   * Score a candidate that passes on the whole search set (no confident early
+   * pass, scorer.ts Bound.whole): an early pass stops when the estimate happens
+   * to be low, so the accepted drops run over the ramp and starve the structures
+   * after them (default false; slower).
+   */
+  readonly exactPasses?: boolean;
   readonly onStructure?: (done: number, total: number, step: GoyalStep) => void;
 }
 
@@ -168,7 +175,7 @@ export async function goyalSearch(scorer: ScoreSource, opts: GoyalOptions): Prom
       const trial = config.slice();
       for (const s of members) trial[s.id] = { wl: bw, fl: startFl(s, bw) };
       await scorer.focus(trial, { pos: 0 });
-      const sc = await scorer.score(trial, undefined, { value: finalBudget });
+      const sc = await scorer.score(trial, undefined, { value: finalBudget, whole: opts.exactPasses === true });
       if (sc.drop <= finalBudget || bw + 4 > maxBits) break;
       bw += 4;
     }
@@ -177,7 +184,7 @@ export async function goyalSearch(scorer: ScoreSource, opts: GoyalOptions): Prom
     for (const [i, s] of members.entries()) {
       const max = componentBudget(kind, i + 1, members.length, opts.budget, shares, ramp?.[i]);
       if (kind === 'weight' && opts.errorFeedback === true) await scorer.setErrorFeedback?.(config, s.id);
-      const step = await searchStructure(scorer, config, s, { wl: bw, fl: startFl(s, bw) }, max, { tradeOff, minBits, maxBits });
+      const step = await searchStructure(scorer, config, s, { wl: bw, fl: startFl(s, bw) }, max, { tradeOff, minBits, maxBits, exactPasses: opts.exactPasses === true });
       config[s.id] = step.chosen;
       steps.push(step);
       opts.onStructure?.(steps.length, total, step);
@@ -190,6 +197,7 @@ interface Limits {
   readonly tradeOff: number;
   readonly minBits: number;
   readonly maxBits: number;
+  readonly exactPasses: boolean;
 }
 
 async function searchStructure(scorer: ScoreSource, config: readonly (StructFormat | undefined)[], s: Structure, start: StructFormat, max: number, lim: Limits): Promise<GoyalStep> {
@@ -200,7 +208,7 @@ async function searchStructure(scorer: ScoreSource, config: readonly (StructForm
     if (known !== undefined && (known.exact || (bound.strict === true ? known.drop >= bound.value : known.drop > bound.value))) return known;
     return grid.set(wl, fl, await scorer.score(config, { sid: s.id, f: { wl, fl } }, bound));
   };
-  const pass = { value: max };
+  const pass: Bound = { value: max, whole: lim.exactPasses };
   const base = { sid: s.id, kind: s.kind, node: s.node, budget: max, start };
 
   // _find_min_quant_params: the diagonal, plus one step past the first failure.
@@ -243,7 +251,7 @@ async function searchStructure(scorer: ScoreSource, config: readonly (StructForm
     for (let j = -1; j <= 1; j++) {
       const at = { wl: minWl + i, fl: minFl + j };
       if (at.wl < lim.minBits || at.wl > lim.maxBits) continue;
-      const bound: Bound = best === undefined ? { value: center.drop } : { value: best.p.drop, strict: true };
+      const bound: Bound = best === undefined ? { value: center.drop, whole: lim.exactPasses } : { value: best.p.drop, strict: true };
       const p = i === 0 && j === 0 ? center : await evalAt(at.wl, at.fl, bound);
       if (p.exact && (best === undefined || p.drop < best.p.drop)) best = { p, at };
     }
