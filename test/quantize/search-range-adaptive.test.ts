@@ -284,6 +284,12 @@ for (const weightScheme of ['dynamic', 'range-adaptive'] as const) {
     assert.deepEqual(r.goyal!.map((s) => s.chosen), plain.goyal!.map((s) => s.chosen));
     if (check.kept) assert.ok(Math.abs(r.searchDrop - check.dropAfter) < 1e-9);
     else assert.deepEqual(r.config, plain.config);
+    // A corrected bias keeps its step (its word widens instead); a layer put back keeps its formats.
+    for (const s of r.space.structures.filter((x) => x.kind === 'bias')) {
+      assert.equal(r.config[s.id]!.fl, plain.config[s.id]!.fl, `bias of ${s.node}`);
+      assert.ok(r.config[s.id]!.wl >= plain.config[s.id]!.wl, `bias of ${s.node}`);
+    }
+    for (const st of r.distill!) if (st.applied === false) assert.deepEqual(st.weightAfter, st.weightBefore);
     const fx = lower(r.graph, r.assignment, { meta: scaleMeta(PIXEL_SCALES) });
     const engine = imagePsnrs(runFloatIO(createEngine(fx), input), targets);
     const ref = imagePsnrs(createFloatExecutor(imageNet()).run([input]).outputs[0]!, targets);
