@@ -32,7 +32,7 @@ import { maxAbs } from '../uniform.js';
 import { errorFedOnUnits } from './fake-quant.js';
 import { GPTQ_ROWS, gram } from './gptq.js';
 import type { LayerErrorSums } from './runner.js';
-import type { Scorer } from './scorer.js';
+import type { Score, Scorer } from './scorer.js';
 import { weightUnits, type StructFormat } from './space.js';
 
 export type DistillRounding = 'nearest' | 'gptq';
@@ -51,6 +51,8 @@ export interface DistillOptions {
   readonly biasCorrection?: boolean;
   /** Keep a layer's change only if it lowers the network's rank error on the search set (default true). */
   readonly check?: boolean;
+  /** The whole-set score of `start`, where the caller has it (else the check scores it). */
+  readonly startScore?: Score;
   readonly onLayer?: (step: DistillStep, done: number, total: number) => void;
 }
 
@@ -75,6 +77,8 @@ export interface DistillResult {
   readonly graph: Graph;
   readonly config: StructFormat[];
   readonly steps: DistillStep[];
+  /** With the check: the whole-set score of the returned network. */
+  readonly score?: Score;
 }
 
 export async function distill(scorer: Scorer, start: readonly StructFormat[], opts: DistillOptions = {}): Promise<DistillResult> {
@@ -82,11 +86,11 @@ export async function distill(scorer: Scorer, start: readonly StructFormat[], op
   const steps: DistillStep[] = [];
   const g0 = scorer.space.graph;
   const layers = g0.nodes.map((n, i) => ({ n, i })).filter(({ n }) => scorer.space.paramsOf.has(n.name));
-  const rankOf = async (c: readonly StructFormat[]): Promise<number> => {
+  const scoreOf = async (c: readonly StructFormat[]): Promise<Score> => {
     await scorer.focus(c, { pos: 0 });
-    return (await scorer.score(c)).rank;
+    return scorer.score(c);
   };
-  let rank = opts.check === false ? 0 : await rankOf(config);
+  let score = opts.check === false ? undefined : (opts.startScore ?? (await scoreOf(config)));
   for (const { n, i } of layers) {
     const p = scorer.space.paramsOf.get(n.name)!;
     const wf = config[p.weight]!;
@@ -129,17 +133,18 @@ export async function distill(scorer: Scorer, start: readonly StructFormat[], op
         // Keep the bias's step; widen the word to the range the corrected bias needs.
         const bf = config[p.bias]!;
         const short = Math.max(0, bf.fl - fracLength(maxAbs(nb), bf.wl, true));
-        config[p.bias] = short === 0 ? bf : { wl: Math.min(32, bf.wl + short), fl: bf.wl + short > 32 ? bf.fl - (bf.wl + short - 32) : bf.fl };
+        const wl = Math.min(32, bf.wl + short);
+        config[p.bias] = { wl, fl: bf.fl - (bf.wl + short - wl) };
       }
       await scorer.patch(bId, nb);
     }
     const s0 = options[0]!.sums;
     const mseBefore = s0.sumSq.reduce((a, x) => a + x, 0) / Math.max(1, s0.count * s0.sum.length);
     let applied = true;
-    if (opts.check !== false) {
-      const after = await rankOf(config);
-      applied = after <= rank;
-      if (applied) rank = after;
+    if (score !== undefined) {
+      const after = await scoreOf(config);
+      applied = after.rank <= score.rank;
+      if (applied) score = after;
       else {
         config.splice(0, config.length, ...before.config);
         await scorer.patch(wId, before.w);
@@ -152,5 +157,5 @@ export async function distill(scorer: Scorer, start: readonly StructFormat[], op
     steps.push(step);
     opts.onLayer?.(step, steps.length, layers.length);
   }
-  return { graph: scorer.space.graph, config, steps };
+  return { graph: scorer.space.graph, config, steps, score };
 }

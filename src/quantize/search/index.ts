@@ -220,16 +220,19 @@ interface Distilled {
 /**
  * Self-distillation, kept only if it brings the network closer to the float one
  * on the whole search set (rank) and keeps it within the budget (or, past it,
- * does not raise the drop); else the
- * scorer's graph is put back and `config` returned as it was.
+ * does not raise the drop); else the scorer's graph is put back and `config`
+ * returned as it was.
  */
 async function checkedDistill(scorer: Scorer, config: StructFormat[], opts: SearchOptions): Promise<Distilled> {
   const before = scorer.space.graph;
   await scorer.focus(config, { pos: 0 });
   const plain = await scorer.score(config);
-  const d = await distill(scorer, config, { rounding: opts.distillRounding, biasCorrection: opts.biasCorrection, onLayer: (step, done, total) => opts.onProgress?.({ phase: 'distill', done, total, step }) });
-  await scorer.focus(d.config, { pos: 0 });
-  const corrected = await scorer.score(d.config);
+  const d = await distill(scorer, config, { rounding: opts.distillRounding, biasCorrection: opts.biasCorrection, startScore: plain, onLayer: (step, done, total) => opts.onProgress?.({ phase: 'distill', done, total, step }) });
+  let corrected = d.score;
+  if (corrected === undefined) {
+    await scorer.focus(d.config, { pos: 0 });
+    corrected = await scorer.score(d.config);
+  }
   // goyal's result may already be past the budget (its checks stop early on confident estimates): then no worse.
   const kept = corrected.rank <= plain.rank && corrected.drop <= Math.max(opts.budget, plain.drop);
   if (!kept) await scorer.resetGraph(before);

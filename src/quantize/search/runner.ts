@@ -103,9 +103,9 @@ function segment(g: Graph, live: readonly number[][], from: number, to: number):
   return { name: `${g.name}[${from}:${to}]`, values, nodes: g.nodes.slice(from, to), inputs, outputs: to === g.nodes.length ? g.outputs : live[to]! };
 }
 
-/** Per-channel sums of (quantized - float) pre-activation outputs of one layer, for one weight format. */
 /**
- * A layer's output error y_q - y_f per channel, before its fused activation. Behind
+ * Per-channel sums of one layer's output error y_q - y_f (quantized minus float,
+ * before its fused activation), for one weight format. Behind
  * a Relu (fused Relu, or Clip from 0) only the values the activation passes in
  * the float or the quantized network count: where both are <= 0 the output is 0
  * in both and its error is none of the bias's business.
